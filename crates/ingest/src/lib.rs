@@ -1,0 +1,1 @@
+//! Source feed formats and the linking pipeline.

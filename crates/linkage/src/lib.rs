@@ -1,0 +1,1 @@
+//! Record matching kernel; grows with the search and feeds issues.
