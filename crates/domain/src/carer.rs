@@ -32,6 +32,20 @@ impl Relationship {
         Self::Other,
     ];
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mother => "mother",
+            Self::Father => "father",
+            Self::StepParent => "step_parent",
+            Self::Grandparent => "grandparent",
+            Self::OtherRelative => "other_relative",
+            Self::FosterCarer => "foster_carer",
+            Self::SpecialGuardian => "special_guardian",
+            Self::Guardian => "guardian",
+            Self::Other => "other",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Mother => "Mother",

@@ -1,1 +1,76 @@
-//! The store.
+//! Where ContactPoint keeps its records: one [`Store`] trait, a backend per
+//! database engine ([`Sqlite`], the embedded default, and [`Postgres`] for
+//! production), each with its own migrations.
+
+mod error;
+mod postgres;
+mod record;
+mod sqlite;
+mod url;
+
+use std::future::Future;
+
+use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
+use time::OffsetDateTime;
+
+pub use error::{Error, Result};
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+pub use url::{Backend, DatabaseUrl};
+
+/// A child as stored: the record and its version, which an update must name
+/// so that two writers cannot silently overwrite each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChild {
+    pub child: Child,
+    pub version: i32,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A superseded version of a child, kept whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildVersion {
+    pub child: Child,
+    pub version: i32,
+    pub recorded_at: OffsetDateTime,
+    pub superseded_at: OffsetDateTime,
+}
+
+/// Everything the rest of ContactPoint asks of a database. Both backends
+/// pass the same conformance suite (`tests/it`).
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Adds new children in one transaction: all of them or none.
+    fn insert_children(&self, children: &[Child]) -> impl Future<Output = Result<()>> + Send;
+
+    fn child(&self, id: ChildId) -> impl Future<Output = Result<StoredChild>> + Send;
+
+    fn child_by_contactpoint_id(
+        &self,
+        id: ContactPointId,
+    ) -> impl Future<Output = Result<StoredChild>> + Send;
+
+    /// The child a source's record was linked to, if any.
+    fn child_by_source_record(
+        &self,
+        record: &SourceRecordRef,
+    ) -> impl Future<Output = Result<Option<ChildId>>> + Send;
+
+    /// Replaces the current record, keeping the one it replaces in the
+    /// history. Fails with [`Error::Conflict`] if `expected_version` is stale.
+    fn update_child(
+        &self,
+        child: &Child,
+        expected_version: i32,
+    ) -> impl Future<Output = Result<i32>> + Send;
+
+    /// Superseded versions, oldest first.
+    fn child_history(&self, id: ChildId) -> impl Future<Output = Result<Vec<ChildVersion>>> + Send;
+
+    fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Bytes the database takes on disk.
+    fn size_on_disk(&self) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Whether the database answers.
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+}

@@ -1,0 +1,325 @@
+//! The production backend: PostgreSQL. Bulk writes send each table's rows as
+//! arrays in one statement (`UNNEST`), so a batch is a handful of round trips.
+
+use std::time::Duration;
+
+use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
+use sqlx::Row;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use time::{Date, OffsetDateTime};
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::record::{ChildParts, Rows};
+use crate::{ChildVersion, DatabaseUrl, Error, Result, Store, StoredChild};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+pub struct Postgres {
+    pool: PgPool,
+}
+
+impl Postgres {
+    /// Connects, refuses a database written by a newer version, and brings an
+    /// older one up to date.
+    #[instrument(skip_all)]
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let options: PgConnectOptions = url.expose().parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        refuse_newer_schema(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection; a test that drops its database needs them gone.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn load(conn: &mut PgConnection, id: Uuid) -> Result<StoredChild> {
+        let row = sqlx::query(
+            "SELECT contactpoint_id, version, identity::text AS identity, updated_at \
+             FROM children WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+        let carers = sqlx::query_scalar(
+            "SELECT detail::text FROM carers WHERE child_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let involvements = sqlx::query_as(
+            "SELECT sensitive, detail::text FROM involvements WHERE child_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let source_records = sqlx::query_as(
+            "SELECT source, record_id FROM source_records WHERE child_id = $1 \
+             ORDER BY source COLLATE \"C\", record_id COLLATE \"C\"",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let child = ChildParts {
+            id,
+            contactpoint_id: row.try_get("contactpoint_id")?,
+            identity: row.try_get("identity")?,
+            carers,
+            involvements,
+            source_records,
+        }
+        .assemble()?;
+        Ok(StoredChild {
+            child,
+            version: row.try_get("version")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    async fn insert_rows(conn: &mut PgConnection, rows: &Rows, now: OffsetDateTime) -> Result<()> {
+        let c = &rows.children;
+        sqlx::query(
+            "INSERT INTO children (id, contactpoint_id, version, status, shielded, family_name, \
+             given_name, date_of_birth, gender, postcode, nhs_number, upn, identity, updated_at) \
+             SELECT id, cp, 1, status, shielded, family, given, dob, gender, postcode, nhs, upn, \
+             identity::jsonb, $13 \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::text[], \
+             $7::date[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) \
+             AS t(id, cp, status, shielded, family, given, dob, gender, postcode, nhs, upn, identity)",
+        )
+        .bind(c.iter().map(|r| r.id).collect::<Vec<Uuid>>())
+        .bind(c.iter().map(|r| r.contactpoint_id.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.status).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.shielded).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.family_name.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.given_name.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.date_of_birth).collect::<Vec<Date>>())
+        .bind(c.iter().map(|r| r.gender).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.postcode.as_deref()).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.nhs_number.as_deref()).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.upn.as_deref()).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.identity.as_str()).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Self::insert_parts(conn, rows).await
+    }
+
+    /// Carers, services and source records: everything but the child row.
+    async fn insert_parts(conn: &mut PgConnection, rows: &Rows) -> Result<()> {
+        let c = &rows.carers;
+        sqlx::query(
+            "INSERT INTO carers (child_id, position, relationship, detail) \
+             SELECT child_id, position, relationship, detail::jsonb \
+             FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::text[]) \
+             AS t(child_id, position, relationship, detail)",
+        )
+        .bind(c.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
+        .bind(c.iter().map(|r| r.position).collect::<Vec<i32>>())
+        .bind(c.iter().map(|r| r.relationship).collect::<Vec<_>>())
+        .bind(c.iter().map(|r| r.detail.as_str()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+        let i = &rows.involvements;
+        sqlx::query(
+            "INSERT INTO involvements (child_id, position, kind, sensitive, organisation, detail) \
+             SELECT child_id, position, kind, sensitive, organisation, detail::jsonb \
+             FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::bool[], $5::text[], $6::text[]) \
+             AS t(child_id, position, kind, sensitive, organisation, detail)",
+        )
+        .bind(i.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
+        .bind(i.iter().map(|r| r.position).collect::<Vec<i32>>())
+        .bind(i.iter().map(|r| r.kind).collect::<Vec<_>>())
+        .bind(i.iter().map(|r| r.sensitive).collect::<Vec<_>>())
+        .bind(
+            i.iter()
+                .map(|r| r.organisation.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(i.iter().map(|r| r.detail.as_str()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+        let s = &rows.source_records;
+        sqlx::query(
+            "INSERT INTO source_records (source, record_id, child_id) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::uuid[])",
+        )
+        .bind(s.iter().map(|r| r.source.as_str()).collect::<Vec<_>>())
+        .bind(s.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>())
+        .bind(s.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
+async fn refuse_newer_schema(pool: &PgPool) -> Result<()> {
+    let tracked: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !tracked {
+        return Ok(());
+    }
+    let found: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    if found > supported {
+        return Err(Error::NewerSchema { found, supported });
+    }
+    Ok(())
+}
+
+impl Store for Postgres {
+    #[instrument(skip_all, fields(count = children.len()))]
+    async fn insert_children(&self, children: &[Child]) -> Result<()> {
+        let rows = Rows::from_children(children)?;
+        let mut tx = self.pool.begin().await?;
+        Self::insert_rows(&mut tx, &rows, OffsetDateTime::now_utc()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn child(&self, id: ChildId) -> Result<StoredChild> {
+        let mut conn = self.pool.acquire().await?;
+        Self::load(&mut conn, id.as_uuid()).await
+    }
+
+    #[instrument(skip_all)]
+    async fn child_by_contactpoint_id(&self, id: ContactPointId) -> Result<StoredChild> {
+        let mut conn = self.pool.acquire().await?;
+        let uuid: Uuid = sqlx::query_scalar("SELECT id FROM children WHERE contactpoint_id = $1")
+            .bind(id.compact())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Self::load(&mut conn, uuid).await
+    }
+
+    #[instrument(skip_all)]
+    async fn child_by_source_record(&self, record: &SourceRecordRef) -> Result<Option<ChildId>> {
+        let uuid: Option<Uuid> = sqlx::query_scalar(
+            "SELECT child_id FROM source_records WHERE source = $1 AND record_id = $2",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(uuid.map(ChildId::from_uuid))
+    }
+
+    #[instrument(skip_all)]
+    async fn update_child(&self, child: &Child, expected_version: i32) -> Result<i32> {
+        let id = child.id.as_uuid();
+        let rows = Rows::from_children(std::slice::from_ref(child))?;
+        let now = OffsetDateTime::now_utc();
+        let mut tx = self.pool.begin().await?;
+        // Lock the row so a concurrent writer waits, then sees the new version.
+        sqlx::query("SELECT 1 FROM children WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let current = Self::load(&mut tx, id).await?;
+        if current.version != expected_version {
+            return Err(Error::Conflict("version".into()));
+        }
+        sqlx::query(
+            "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) \
+             VALUES ($1, $2, $3::jsonb, $4, $5)",
+        )
+        .bind(id)
+        .bind(current.version)
+        .bind(serde_json::to_string(&current.child)?)
+        .bind(current.updated_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let Some(row) = rows.children.first() else {
+            return Err(Error::NotFound);
+        };
+        sqlx::query(
+            "UPDATE children SET contactpoint_id = $1, version = version + 1, status = $2, \
+             shielded = $3, family_name = $4, given_name = $5, date_of_birth = $6, gender = $7, \
+             postcode = $8, nhs_number = $9, upn = $10, identity = $11::jsonb, updated_at = $12 \
+             WHERE id = $13",
+        )
+        .bind(&row.contactpoint_id)
+        .bind(row.status)
+        .bind(row.shielded)
+        .bind(&row.family_name)
+        .bind(&row.given_name)
+        .bind(row.date_of_birth)
+        .bind(row.gender)
+        .bind(&row.postcode)
+        .bind(&row.nhs_number)
+        .bind(&row.upn)
+        .bind(&row.identity)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for delete in [
+            "DELETE FROM carers WHERE child_id = $1",
+            "DELETE FROM involvements WHERE child_id = $1",
+            "DELETE FROM source_records WHERE child_id = $1",
+        ] {
+            sqlx::query(delete).bind(id).execute(&mut *tx).await?;
+        }
+        Self::insert_parts(&mut tx, &rows).await?;
+        tx.commit().await?;
+        Ok(current.version + 1)
+    }
+
+    #[instrument(skip_all)]
+    async fn child_history(&self, id: ChildId) -> Result<Vec<ChildVersion>> {
+        let rows = sqlx::query(
+            "SELECT version, record::text AS record, recorded_at, superseded_at \
+             FROM child_versions WHERE child_id = $1 ORDER BY version",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let record: String = row.try_get("record")?;
+                Ok(ChildVersion {
+                    child: serde_json::from_str(&record)?,
+                    version: row.try_get("version")?,
+                    recorded_at: row.try_get("recorded_at")?,
+                    superseded_at: row.try_get("superseded_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_children(&self) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    async fn size_on_disk(&self) -> Result<u64> {
+        let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(bytes).unwrap_or_default())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! How a child is laid out in rows, the same for both backends: key fields
+//! as columns, each part's full value (with provenance) as JSON.
+
+use contactpoint_domain::{
+    Address, CafIndicator, Carer, Child, ChildId, ContactPointId, Gender, Involvement, Name,
+    NhsNumber, PersonName, RecordStatus, SensitiveInvolvement, Shield, SourceId, SourceRecordId,
+    SourceRecordRef, Sourced, Upn,
+};
+use serde::{Deserialize, Serialize};
+use time::Date;
+use uuid::Uuid;
+
+use crate::Result;
+
+/// The identity part of a child: everything but carers, services and source
+/// records, which have their own tables.
+#[derive(Serialize)]
+struct IdentityRef<'a> {
+    status: &'a RecordStatus,
+    name: &'a Sourced<PersonName>,
+    previous_names: &'a [Sourced<PersonName>],
+    preferred_given_name: &'a Option<Sourced<Name>>,
+    gender: &'a Sourced<Gender>,
+    date_of_birth: &'a Sourced<Date>,
+    address: &'a Option<Sourced<Address>>,
+    previous_addresses: &'a [Sourced<Address>],
+    nhs_number: &'a Option<Sourced<NhsNumber>>,
+    upn: &'a Option<Sourced<Upn>>,
+    caf: &'a Option<Sourced<CafIndicator>>,
+    shield: &'a Option<Shield>,
+    extended_to_25: bool,
+}
+
+#[derive(Deserialize)]
+struct Identity {
+    status: RecordStatus,
+    name: Sourced<PersonName>,
+    previous_names: Vec<Sourced<PersonName>>,
+    preferred_given_name: Option<Sourced<Name>>,
+    gender: Sourced<Gender>,
+    date_of_birth: Sourced<Date>,
+    address: Option<Sourced<Address>>,
+    previous_addresses: Vec<Sourced<Address>>,
+    nhs_number: Option<Sourced<NhsNumber>>,
+    upn: Option<Sourced<Upn>>,
+    caf: Option<Sourced<CafIndicator>>,
+    shield: Option<Shield>,
+    extended_to_25: bool,
+}
+
+pub(crate) struct ChildRow {
+    pub id: Uuid,
+    pub contactpoint_id: String,
+    pub status: &'static str,
+    pub shielded: bool,
+    pub family_name: String,
+    pub given_name: String,
+    pub date_of_birth: Date,
+    pub gender: &'static str,
+    pub postcode: Option<String>,
+    pub nhs_number: Option<String>,
+    pub upn: Option<String>,
+    pub identity: String,
+}
+
+pub(crate) struct CarerRow {
+    pub child_id: Uuid,
+    pub position: i32,
+    pub relationship: &'static str,
+    pub detail: String,
+}
+
+pub(crate) struct InvolvementRow {
+    pub child_id: Uuid,
+    pub position: i32,
+    pub kind: &'static str,
+    pub sensitive: bool,
+    pub organisation: String,
+    pub detail: String,
+}
+
+pub(crate) struct SourceRecordRow {
+    pub source: String,
+    pub record_id: String,
+    pub child_id: Uuid,
+}
+
+/// The rows for a batch of children, table by table.
+#[derive(Default)]
+pub(crate) struct Rows {
+    pub children: Vec<ChildRow>,
+    pub carers: Vec<CarerRow>,
+    pub involvements: Vec<InvolvementRow>,
+    pub source_records: Vec<SourceRecordRow>,
+}
+
+impl Rows {
+    pub fn from_children(children: &[Child]) -> Result<Self> {
+        let mut rows = Rows::default();
+        for child in children {
+            rows.push(child)?;
+        }
+        Ok(rows)
+    }
+
+    fn push(&mut self, child: &Child) -> Result<()> {
+        let child_id = child.id.as_uuid();
+        let identity = IdentityRef {
+            status: &child.status,
+            name: &child.name,
+            previous_names: &child.previous_names,
+            preferred_given_name: &child.preferred_given_name,
+            gender: &child.gender,
+            date_of_birth: &child.date_of_birth,
+            address: &child.address,
+            previous_addresses: &child.previous_addresses,
+            nhs_number: &child.nhs_number,
+            upn: &child.upn,
+            caf: &child.caf,
+            shield: &child.shield,
+            extended_to_25: child.extended_to_25,
+        };
+        self.children.push(ChildRow {
+            id: child_id,
+            contactpoint_id: child.contactpoint_id.compact(),
+            status: child.status.as_str(),
+            shielded: child.is_shielded(),
+            family_name: child.name.value.family.to_string(),
+            given_name: child.name.value.given.to_string(),
+            date_of_birth: child.date_of_birth.value,
+            gender: child.gender.value.as_str(),
+            postcode: child.postcode().map(ToString::to_string),
+            nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
+            upn: child.upn.as_ref().map(|u| u.value.to_string()),
+            identity: serde_json::to_string(&identity)?,
+        });
+        for (position, carer) in (0..).zip(&child.carers) {
+            self.carers.push(CarerRow {
+                child_id,
+                position,
+                relationship: carer.value.relationship.as_str(),
+                detail: serde_json::to_string(carer)?,
+            });
+        }
+        let ordinary = child.involvements.iter().map(|i| {
+            let kind = i.value.kind().as_str();
+            let organisation = i.value.service().organisation.name.to_string();
+            serde_json::to_string(i).map(|detail| (kind, false, organisation, detail))
+        });
+        let sensitive = child.sensitive_involvements.iter().map(|i| {
+            let kind = i.value.kind().as_str();
+            let organisation = i.value.service().organisation.name.to_string();
+            serde_json::to_string(i).map(|detail| (kind, true, organisation, detail))
+        });
+        for (position, involvement) in (0..).zip(ordinary.chain(sensitive)) {
+            let (kind, sensitive, organisation, detail) = involvement?;
+            self.involvements.push(InvolvementRow {
+                child_id,
+                position,
+                kind,
+                sensitive,
+                organisation,
+                detail,
+            });
+        }
+        for record in &child.source_records {
+            self.source_records.push(SourceRecordRow {
+                source: record.source.to_string(),
+                record_id: record.record.to_string(),
+                child_id,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The parts of one child read back from its tables.
+pub(crate) struct ChildParts {
+    pub id: Uuid,
+    pub contactpoint_id: String,
+    pub identity: String,
+    pub carers: Vec<String>,
+    pub involvements: Vec<(bool, String)>,
+    pub source_records: Vec<(String, String)>,
+}
+
+impl ChildParts {
+    pub fn assemble(self) -> Result<Child> {
+        let identity: Identity = serde_json::from_str(&self.identity)?;
+        let contactpoint_id = ContactPointId::parse(&self.contactpoint_id)
+            .map_err(|e| crate::Error::Decode(e.to_string()))?;
+        let carers = self
+            .carers
+            .iter()
+            .map(|c| serde_json::from_str::<Sourced<Carer>>(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut involvements = Vec::new();
+        let mut sensitive_involvements = Vec::new();
+        for (sensitive, detail) in &self.involvements {
+            if *sensitive {
+                sensitive_involvements.push(serde_json::from_str::<Sourced<SensitiveInvolvement>>(
+                    detail,
+                )?);
+            } else {
+                involvements.push(serde_json::from_str::<Sourced<Involvement>>(detail)?);
+            }
+        }
+        let source_records = self
+            .source_records
+            .into_iter()
+            .map(|(source, record)| {
+                Ok(SourceRecordRef {
+                    source: SourceId::parse(&source)
+                        .map_err(|e| crate::Error::Decode(e.to_string()))?,
+                    record: SourceRecordId::parse(&record)
+                        .map_err(|e| crate::Error::Decode(e.to_string()))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Child {
+            id: ChildId::from_uuid(self.id),
+            contactpoint_id,
+            status: identity.status,
+            name: identity.name,
+            previous_names: identity.previous_names,
+            preferred_given_name: identity.preferred_given_name,
+            gender: identity.gender,
+            date_of_birth: identity.date_of_birth,
+            address: identity.address,
+            previous_addresses: identity.previous_addresses,
+            nhs_number: identity.nhs_number,
+            upn: identity.upn,
+            source_records,
+            carers,
+            involvements,
+            sensitive_involvements,
+            caf: identity.caf,
+            shield: identity.shield,
+            extended_to_25: identity.extended_to_25,
+        })
+    }
+}

@@ -1,0 +1,319 @@
+//! The embedded backend: one SQLite file in WAL mode.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, SqliteConnection, SqlitePool};
+use time::OffsetDateTime;
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::record::{ChildParts, Rows};
+use crate::{ChildVersion, DatabaseUrl, Error, Result, Store, StoredChild};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// SQLite allows 32,766 bound values per statement; stay well inside it.
+const ROWS_PER_STATEMENT: usize = 500;
+
+#[derive(Clone)]
+pub struct Sqlite {
+    pool: SqlitePool,
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database, refuses one written by a newer
+    /// version, and brings an older one up to date.
+    #[instrument(skip_all)]
+    pub async fn open(url: &DatabaseUrl) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url.expose())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        refuse_newer_schema(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn load(conn: &mut SqliteConnection, id: Uuid) -> Result<StoredChild> {
+        let row = sqlx::query(
+            "SELECT contactpoint_id, version, identity, updated_at FROM children WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+        let carers =
+            sqlx::query_scalar("SELECT detail FROM carers WHERE child_id = ? ORDER BY position")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let involvements = sqlx::query_as(
+            "SELECT sensitive, detail FROM involvements WHERE child_id = ? ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let source_records = sqlx::query_as(
+            "SELECT source, record_id FROM source_records WHERE child_id = ? ORDER BY source, record_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let child = ChildParts {
+            id,
+            contactpoint_id: row.try_get("contactpoint_id")?,
+            identity: row.try_get("identity")?,
+            carers,
+            involvements,
+            source_records,
+        }
+        .assemble()?;
+        Ok(StoredChild {
+            child,
+            version: row.try_get("version")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    async fn insert_rows(
+        conn: &mut SqliteConnection,
+        rows: &Rows,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        for chunk in rows.children.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO children (id, contactpoint_id, version, status, shielded, family_name, \
+                 given_name, date_of_birth, gender, postcode, nhs_number, upn, identity, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.id)
+                    .push_bind(&r.contactpoint_id)
+                    .push_bind(1)
+                    .push_bind(r.status)
+                    .push_bind(r.shielded)
+                    .push_bind(&r.family_name)
+                    .push_bind(&r.given_name)
+                    .push_bind(r.date_of_birth)
+                    .push_bind(r.gender)
+                    .push_bind(&r.postcode)
+                    .push_bind(&r.nhs_number)
+                    .push_bind(&r.upn)
+                    .push_bind(&r.identity)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        Self::insert_parts(conn, rows).await
+    }
+
+    /// Carers, services and source records: everything but the child row.
+    async fn insert_parts(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
+        for chunk in rows.carers.chunks(ROWS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::new("INSERT INTO carers (child_id, position, relationship, detail) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.child_id)
+                    .push_bind(r.position)
+                    .push_bind(r.relationship)
+                    .push_bind(&r.detail);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        for chunk in rows.involvements.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO involvements (child_id, position, kind, sensitive, organisation, detail) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.child_id)
+                    .push_bind(r.position)
+                    .push_bind(r.kind)
+                    .push_bind(r.sensitive)
+                    .push_bind(&r.organisation)
+                    .push_bind(&r.detail);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        for chunk in rows.source_records.chunks(ROWS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::new("INSERT INTO source_records (source, record_id, child_id) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&r.source)
+                    .push_bind(&r.record_id)
+                    .push_bind(r.child_id);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
+    let tracked: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !tracked {
+        return Ok(());
+    }
+    let found: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    if found > supported {
+        return Err(Error::NewerSchema { found, supported });
+    }
+    Ok(())
+}
+
+impl Store for Sqlite {
+    #[instrument(skip_all, fields(count = children.len()))]
+    async fn insert_children(&self, children: &[Child]) -> Result<()> {
+        let rows = Rows::from_children(children)?;
+        let mut tx = self.pool.begin().await?;
+        Self::insert_rows(&mut tx, &rows, OffsetDateTime::now_utc()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn child(&self, id: ChildId) -> Result<StoredChild> {
+        let mut conn = self.pool.acquire().await?;
+        Self::load(&mut conn, id.as_uuid()).await
+    }
+
+    #[instrument(skip_all)]
+    async fn child_by_contactpoint_id(&self, id: ContactPointId) -> Result<StoredChild> {
+        let mut conn = self.pool.acquire().await?;
+        let uuid: Uuid = sqlx::query_scalar("SELECT id FROM children WHERE contactpoint_id = ?")
+            .bind(id.compact())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Self::load(&mut conn, uuid).await
+    }
+
+    #[instrument(skip_all)]
+    async fn child_by_source_record(&self, record: &SourceRecordRef) -> Result<Option<ChildId>> {
+        let uuid: Option<Uuid> = sqlx::query_scalar(
+            "SELECT child_id FROM source_records WHERE source = ? AND record_id = ?",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(uuid.map(ChildId::from_uuid))
+    }
+
+    #[instrument(skip_all)]
+    async fn update_child(&self, child: &Child, expected_version: i32) -> Result<i32> {
+        let id = child.id.as_uuid();
+        let rows = Rows::from_children(std::slice::from_ref(child))?;
+        let now = OffsetDateTime::now_utc();
+        // IMMEDIATE takes the write lock before reading, so a concurrent
+        // writer waits instead of failing on lock upgrade.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let current = Self::load(&mut tx, id).await?;
+        if current.version != expected_version {
+            return Err(Error::Conflict("version".into()));
+        }
+        sqlx::query(
+            "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(current.version)
+        .bind(serde_json::to_string(&current.child)?)
+        .bind(current.updated_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let Some(row) = rows.children.first() else {
+            return Err(Error::NotFound);
+        };
+        sqlx::query(
+            "UPDATE children SET contactpoint_id = ?, version = version + 1, status = ?, shielded = ?, \
+             family_name = ?, given_name = ?, date_of_birth = ?, gender = ?, postcode = ?, \
+             nhs_number = ?, upn = ?, identity = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&row.contactpoint_id)
+        .bind(row.status)
+        .bind(row.shielded)
+        .bind(&row.family_name)
+        .bind(&row.given_name)
+        .bind(row.date_of_birth)
+        .bind(row.gender)
+        .bind(&row.postcode)
+        .bind(&row.nhs_number)
+        .bind(&row.upn)
+        .bind(&row.identity)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for delete in [
+            "DELETE FROM carers WHERE child_id = ?",
+            "DELETE FROM involvements WHERE child_id = ?",
+            "DELETE FROM source_records WHERE child_id = ?",
+        ] {
+            sqlx::query(delete).bind(id).execute(&mut *tx).await?;
+        }
+        Self::insert_parts(&mut tx, &rows).await?;
+        tx.commit().await?;
+        Ok(current.version + 1)
+    }
+
+    #[instrument(skip_all)]
+    async fn child_history(&self, id: ChildId) -> Result<Vec<ChildVersion>> {
+        let rows = sqlx::query(
+            "SELECT version, record, recorded_at, superseded_at FROM child_versions \
+             WHERE child_id = ? ORDER BY version",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let record: String = row.try_get("record")?;
+                Ok(ChildVersion {
+                    child: serde_json::from_str(&record)?,
+                    version: row.try_get("version")?,
+                    recorded_at: row.try_get("recorded_at")?,
+                    superseded_at: row.try_get("superseded_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_children(&self) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    async fn size_on_disk(&self) -> Result<u64> {
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(bytes).unwrap_or_default())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
