@@ -1,1 +1,62 @@
-//! The web service.
+//! ContactPoint's web service: pages for practitioners and teams, the JSON
+//! API and health checks, over any [`Store`].
+
+mod error;
+mod headers;
+mod routes;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use contactpoint_store::Store;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::HttpError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState<S> {
+    pub store: S,
+}
+
+/// The whole service as a router, ready to serve or to call in tests.
+pub fn router<S: Store>(store: S) -> Router {
+    Router::new()
+        .merge(routes::router())
+        .with_state(AppState { store })
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        // Spans carry the route's pattern and a request id, never the URI:
+        // query strings may hold personal data.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), route, request_id = id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Serves on a listener the caller bound (tests bind port 0) until
+/// `shutdown` completes.
+pub async fn serve<S: Store>(
+    store: S,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

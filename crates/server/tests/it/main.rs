@@ -1,0 +1,5 @@
+//! The service through its real HTTP server, on a real database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod pages;
