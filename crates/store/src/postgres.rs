@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
-use sqlx::Row;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Row};
 use time::{Date, OffsetDateTime};
 use tracing::instrument;
 use uuid::Uuid;
@@ -27,6 +27,9 @@ impl Postgres {
     #[instrument(skip_all)]
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
         let options: PgConnectOptions = url.expose().parse()?;
+        // One direct connection first: a pool only says it timed out, while
+        // this says why (refused, unknown host, no such database).
+        PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

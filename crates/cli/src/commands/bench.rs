@@ -1,0 +1,86 @@
+//! End-to-end measurements that print figures. Timing never fails a test.
+
+use anyhow::bail;
+use contactpoint_store::Store;
+
+use crate::database::{Database, DatabaseArgs, with_store};
+use crate::generate::Options;
+use crate::load::{DEFAULT_BATCH, load_population, peak_memory_bytes, progress_bar};
+
+#[derive(clap::Subcommand)]
+pub enum Bench {
+    /// Bulk-load a synthetic population into an empty database and report
+    /// the rate, the size on disk and the peak memory.
+    Load(LoadArgs),
+}
+
+#[derive(clap::Args)]
+pub struct LoadArgs {
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub children: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Children per transaction.
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub batch: usize,
+}
+
+pub async fn run(database: &DatabaseArgs, bench: Bench) -> anyhow::Result<()> {
+    match bench {
+        Bench::Load(args) => {
+            let url = database.url()?;
+            let database = Database::open(&url).await?;
+            println!("Database: {url}");
+            with_store!(database, |store| load(&store, args).await)
+        }
+    }
+}
+
+async fn load<S: Store>(store: &S, args: LoadArgs) -> anyhow::Result<()> {
+    let already = store.count_children().await?;
+    if already > 0 {
+        bail!(
+            "bench load needs an empty database, and this one holds {already} children: give another --data-dir or --database-url"
+        );
+    }
+    let options = Options {
+        children: args.children,
+        seed: args.seed,
+        as_of: super::generate::today(),
+    };
+    let empty_size = store.size_on_disk().await?;
+    let bar = progress_bar(args.children, "loading");
+    let report = load_population(store, options, 0, args.batch, &bar).await?;
+    bar.finish_and_clear();
+    let size = store.size_on_disk().await?.saturating_sub(empty_size);
+    let seconds = report.elapsed.as_secs_f64();
+    println!("children            {}", report.children);
+    println!("carers              {}", report.carers);
+    println!("involvements        {}", report.involvements);
+    println!(
+        "batch               {} children per transaction",
+        args.batch
+    );
+    println!("wall time           {seconds:.1} s");
+    println!(
+        "rate                {:.0} children/s",
+        report.children as f64 / seconds.max(1e-9)
+    );
+    println!(
+        "store time          {:.1} s ({:.0} children/s inside insert calls)",
+        report.storing.as_secs_f64(),
+        report.children as f64 / report.storing.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "size on disk        {:.1} MiB ({:.0} bytes per child)",
+        size as f64 / 1_048_576.0,
+        size as f64 / report.children.max(1) as f64
+    );
+    if let Some(peak) = peak_memory_bytes() {
+        println!(
+            "peak memory (RSS)   {:.0} MiB (this process)",
+            peak as f64 / 1_048_576.0
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,4 @@
+pub mod bench;
+pub mod demo;
+pub mod generate;
+pub mod serve;

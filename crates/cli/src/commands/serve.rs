@@ -1,0 +1,47 @@
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use contactpoint_store::Store;
+use tokio::net::TcpListener;
+
+use crate::database::{Database, DatabaseArgs, with_store};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
+    let database = Database::open(&database.url()?).await?;
+    with_store!(database, |store| serve(store, args.listen, None).await)
+}
+
+/// Serves until Ctrl+C, printing where.
+pub async fn serve<S: Store>(
+    store: S,
+    listen: SocketAddr,
+    children: Option<u64>,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!(
+            "cannot listen on {listen}: is another service using it? Choose another with --listen"
+        )
+    })?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    match children {
+        Some(n) => println!(
+            "ContactPoint is running at http://{address}/ with {n} children. Press Ctrl+C to stop."
+        ),
+        None => println!("ContactPoint is running at http://{address}/. Press Ctrl+C to stop."),
+    }
+    tracing::info!(%address, "listening");
+    contactpoint_server::serve(store, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped with an error")
+}
