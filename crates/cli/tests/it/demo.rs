@@ -1,0 +1,65 @@
+//! `contactpoint demo` loads synthetic children and serves them.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the demo and returns it with the address it printed.
+fn start_demo(data_dir: &std::path::Path, children: &str) -> (Running, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contactpoint"))
+        .args([
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "demo",
+            "--children",
+            children,
+        ])
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("CONTACTPOINT_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut printed = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.split("running at ").nth(1) {
+            let address = rest.split_whitespace().next().unwrap().to_owned();
+            return (running, address, printed);
+        }
+    }
+    panic!("the demo stopped before serving: {printed}");
+}
+
+#[tokio::test]
+async fn the_demo_loads_children_serves_them_and_reuses_them_next_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo-data");
+
+    let (first, address, printed) = start_demo(&data, "1500");
+    let health = reqwest::get(format!("{address}health")).await.unwrap();
+    let home = reqwest::get(&address).await.unwrap().text().await.unwrap();
+    drop(first);
+
+    assert!(printed.contains("Loaded 1500 children"), "{printed}");
+    assert_eq!(health.status(), 200);
+    assert!(home.contains("Records held: 1500."), "{home}");
+
+    let (_second, _, printed) = start_demo(&data, "1500");
+    assert!(
+        printed.contains("Reusing the 1500 children already loaded"),
+        "{printed}"
+    );
+}

@@ -1,0 +1,20 @@
+//! The `contactpoint` binary as a newcomer runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod demo;
+
+use std::process::{Command, Output};
+
+pub fn contactpoint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_contactpoint"))
+        .args(args)
+        .env_remove("CONTACTPOINT_DATABASE_URL")
+        .env_remove("CONTACTPOINT_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
