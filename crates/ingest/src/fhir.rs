@@ -22,6 +22,8 @@ pub const SERVICE_KIND_SYSTEM: &str = "https://contactpoint.example.org/CodeSyst
 /// names what it is and unknown resource types fail clearly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "resourceType")]
+// Read and written one line at a time, so boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Resource {
     Patient(Patient),
     RelatedPerson(RelatedPerson),

@@ -139,7 +139,6 @@ pub fn write_feeds(
     let mut school_rng = ChaCha8Rng::seed_from_u64(mix(&[seed, 0x5C00]));
     let mut la_rng = ChaCha8Rng::seed_from_u64(mix(&[seed, 0x1A]));
     let mut summary = FeedSummary::default();
-    let mut json = Vec::with_capacity(4096);
     let mut record = Vec::with_capacity(48);
 
     // Not a `for` loop: the feeds read the population's tables between draws.
@@ -159,7 +158,6 @@ pub fn write_feeds(
                     let view = View::of(child, reference, &HEALTH, &mut health_rng);
                     health::write_child(
                         &mut health_out,
-                        &mut json,
                         &id,
                         child,
                         &view,
@@ -200,7 +198,7 @@ pub fn write_feeds(
 
             population_line(&mut table, child)?;
             summary.children += 1;
-            if summary.children % PROGRESS_EVERY == 0 {
+            if summary.children.is_multiple_of(PROGRESS_EVERY) {
                 progress(summary.children);
             }
         }

@@ -44,7 +44,6 @@ fn address(a: &DomainAddress, address_use: AddressUse, postcode: bool) -> Addres
 /// `patient_id`.
 pub(crate) fn write_child(
     out: &mut impl Write,
-    buffer: &mut Vec<u8>,
     patient_id: &str,
     truth: &TruthChild,
     view: &View<'_>,
@@ -104,7 +103,7 @@ pub(crate) fn write_child(
         address: addresses,
         general_practitioner,
     });
-    line(out, buffer, &patient)?;
+    line(out, &patient)?;
 
     let patient_ref = || Reference {
         reference: Some(format!("Patient/{patient_id}")),
@@ -149,7 +148,7 @@ pub(crate) fn write_child(
             }],
             telecom,
         });
-        line(out, buffer, &person)?;
+        line(out, &person)?;
     }
 
     let episodes = child.involvements.iter().map(|i| &i.value).filter(|i| {
@@ -186,19 +185,13 @@ pub(crate) fn write_child(
                 end: None,
             }),
         });
-        line(out, buffer, &episode)?;
+        line(out, &episode)?;
     }
     Ok(())
 }
 
-/// Serialises into a reused buffer, then writes the line in one go.
-fn line(
-    out: &mut impl Write,
-    buffer: &mut Vec<u8>,
-    resource: &Resource,
-) -> Result<(), serde_json::Error> {
-    buffer.clear();
-    serde_json::to_writer(&mut *buffer, resource)?;
-    buffer.push(b'\n');
-    out.write_all(buffer).map_err(serde_json::Error::io)
+/// Serialises straight into the buffered output, one resource a line.
+fn line(out: &mut impl Write, resource: &Resource) -> Result<(), serde_json::Error> {
+    serde_json::to_writer(&mut *out, resource)?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
 }

@@ -17,8 +17,11 @@ mod view;
 
 use std::path::PathBuf;
 
+// The whole API, whether or not the binary names each type yet.
+#[allow(unused_imports)]
 pub use feeds::{FeedSummary, write_feeds};
-pub use population::{Household, Phase, Population, TruthChild};
+#[allow(unused_imports)]
+pub use population::{Household, Population, TruthChild};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -167,7 +167,7 @@ pub(crate) fn email(given: &str, family: &str, n: u64) -> Option<Email> {
             .collect()
     };
     let domain = EMAIL_DOMAINS[(n % 3) as usize];
-    let number = if n % 5 == 0 {
+    let number = if n.is_multiple_of(5) {
         String::new()
     } else {
         (n % 97).to_string()

@@ -205,22 +205,3 @@ fn progress_is_reported_up_to_the_total() {
     write_feeds(options(12_000, 1), dir.path(), &mut |n| seen.push(n)).unwrap();
     assert_eq!(seen, vec![5_000, 10_000, 12_000]);
 }
-
-#[test]
-#[ignore = "TEMPORARY timing"]
-fn timing_temporary() {
-    let dir = tempfile::tempdir().unwrap();
-    let start = std::time::Instant::now();
-    let s = write_feeds(options(300_000, 1), dir.path(), &mut |_| {}).unwrap();
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!(
-        "TIMING {s:?} in {secs:.2}s = {:.0} children/s",
-        s.children as f64 / secs
-    );
-}
-
-#[test]
-#[ignore = "TEMPORARY dump"]
-fn dump_temporary() {
-    write_feeds(options(5_000, 1), Path::new("/tmp/gen"), &mut |_| {}).unwrap();
-}
