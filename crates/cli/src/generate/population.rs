@@ -64,6 +64,8 @@ pub struct Population {
     upn_serials: HashMap<(usize, u16, u8), u16>,
     provenance: Provenance,
     recorded_at: OffsetDateTime,
+    /// Child ids carry a timestamp from here, one millisecond per child.
+    id_epoch_millis: u64,
     earliest_birth: Date,
     birth_days: i64,
 }
@@ -116,6 +118,9 @@ impl Population {
                 source,
                 recorded_at,
             },
+            id_epoch_millis: u64::try_from(recorded_at.unix_timestamp())
+                .unwrap_or_default()
+                .saturating_mul(1000),
             recorded_at,
             earliest_birth,
         })
@@ -421,9 +426,14 @@ impl Population {
             Gender::Male
         };
         let given = self.given_name(sex, dob.year(), twin_of.as_ref());
-        let mut bytes = [0u8; 16];
+        // Time-ordered like the ids the service makes (UUID v7), so a bulk
+        // load appends to the indexes instead of splitting pages at random.
+        let mut bytes = [0u8; 10];
         self.rng.fill(&mut bytes);
-        let id = ChildId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid());
+        let millis = self.id_epoch_millis + self.produced;
+        let id = ChildId::from_uuid(
+            uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid(),
+        );
         let age = age_on(dob, self.options.as_of);
 
         let previous_names = if self.rng.random_bool(0.02) {
