@@ -4,6 +4,45 @@
 //! constructors check them, so an invalid NHS number, postcode or name cannot
 //! exist past construction.
 
+/// The conversions every checked string type shares: it reads as `&str`,
+/// prints as itself, and converts from `String` (as serde does) only through
+/// its `parse`, so a stored or received value is checked like a typed one.
+macro_rules! checked_string {
+    ($name:ident, $error:ty) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use checked_string;
+
 mod carer;
 mod child;
 mod identifiers;

@@ -1,7 +1,5 @@
 //! Where each value came from.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -17,6 +15,8 @@ pub enum SourceIdError {
 #[serde(try_from = "String", into = "String")]
 pub struct SourceId(String);
 
+crate::checked_string!(SourceId, SourceIdError);
+
 impl SourceId {
     pub fn parse(input: &str) -> Result<Self, SourceIdError> {
         let ok = (1..=40).contains(&input.len())
@@ -29,29 +29,6 @@ impl SourceId {
         } else {
             Err(SourceIdError::Format)
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for SourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for SourceId {
-    type Error = SourceIdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<SourceId> for String {
-    fn from(value: SourceId) -> Self {
-        value.0
     }
 }
 
@@ -89,6 +66,8 @@ pub enum SourceRecordIdError {
 #[serde(try_from = "String", into = "String")]
 pub struct SourceRecordId(String);
 
+crate::checked_string!(SourceRecordId, SourceRecordIdError);
+
 impl SourceRecordId {
     pub fn parse(input: &str) -> Result<Self, SourceRecordIdError> {
         let ok = (1..=64).contains(&input.len()) && input.bytes().all(|b| b.is_ascii_graphic());
@@ -97,29 +76,6 @@ impl SourceRecordId {
         } else {
             Err(SourceRecordIdError::Format)
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for SourceRecordId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for SourceRecordId {
-    type Error = SourceRecordIdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<SourceRecordId> for String {
-    fn from(value: SourceRecordId) -> Self {
-        value.0
     }
 }
 

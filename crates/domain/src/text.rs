@@ -1,8 +1,6 @@
 //! Short, single-line text values. There is deliberately no long-text type:
 //! the model has nowhere to put case notes or assessments.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// Why a name or label was refused.
@@ -44,36 +42,9 @@ macro_rules! text_type {
             pub fn parse(input: &str) -> Result<Self, TextError> {
                 clean(input, $max, $allowed).map(Self)
             }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = TextError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> Self {
-                value.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
+        crate::checked_string!($name, TextError);
     };
 }
 
@@ -114,6 +85,8 @@ text_type!(
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
+crate::checked_string!(Email, EmailError);
+
 /// Why an email address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
@@ -143,29 +116,6 @@ impl Email {
         } else {
             Err(EmailError::Shape)
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Email {
-    type Error = EmailError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(value: Email) -> Self {
-        value.0
     }
 }
 

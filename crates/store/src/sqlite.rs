@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::record::{ChildParts, Rows};
+use crate::record::{ChildParts, Rows, VersionRow};
 use crate::{ChildVersion, DatabaseUrl, Error, Result, Store, StoredChild};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -276,24 +276,14 @@ impl Store for Sqlite {
 
     #[instrument(skip_all)]
     async fn child_history(&self, id: ChildId) -> Result<Vec<ChildVersion>> {
-        let rows = sqlx::query(
+        let rows: Vec<VersionRow> = sqlx::query_as(
             "SELECT version, record, recorded_at, superseded_at FROM child_versions \
              WHERE child_id = ? ORDER BY version",
         )
         .bind(id.as_uuid())
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                let record: String = row.try_get("record")?;
-                Ok(ChildVersion {
-                    child: serde_json::from_str(&record)?,
-                    version: row.try_get("version")?,
-                    recorded_at: row.try_get("recorded_at")?,
-                    superseded_at: row.try_get("superseded_at")?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(VersionRow::decode).collect()
     }
 
     async fn count_children(&self) -> Result<u64> {

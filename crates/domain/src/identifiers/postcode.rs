@@ -1,5 +1,3 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// Why a string is not a UK postcode.
@@ -30,6 +28,8 @@ const INWARD_LETTERS: &str = "ABDEFGHJLNPQRSTUWXYZ";
 #[serde(try_from = "String", into = "String")]
 pub struct Postcode(String);
 
+crate::checked_string!(Postcode, PostcodeError);
+
 impl Postcode {
     pub fn parse(input: &str) -> Result<Self, PostcodeError> {
         let compact: String = input
@@ -51,10 +51,6 @@ impl Postcode {
             return Err(PostcodeError::Inward);
         }
         Ok(Self(format!("{outward} {inward}")))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The outward code, which names the postcode district (`SW1A`).
@@ -107,25 +103,6 @@ fn valid_inward(inward: &str) -> bool {
         && b[0].is_ascii_digit()
         && INWARD_LETTERS.as_bytes().contains(&b[1])
         && INWARD_LETTERS.as_bytes().contains(&b[2])
-}
-
-impl fmt::Display for Postcode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Postcode {
-    type Error = PostcodeError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Postcode> for String {
-    fn from(value: Postcode) -> Self {
-        value.0
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,3 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// The 23 letters the Department for Education uses for UPN check letters
@@ -30,6 +28,8 @@ pub enum UpnError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Upn(String);
+
+crate::checked_string!(Upn, UpnError);
 
 impl Upn {
     pub fn parse(input: &str) -> Result<Self, UpnError> {
@@ -77,35 +77,12 @@ impl Upn {
         CHECK_LETTERS[sum % 23]
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// A temporary UPN is issued while the permanent one is unknown.
     pub fn is_temporary(&self) -> bool {
         self.0
             .as_bytes()
             .get(12)
             .is_some_and(u8::is_ascii_alphabetic)
-    }
-}
-
-impl fmt::Display for Upn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Upn {
-    type Error = UpnError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Upn> for String {
-    fn from(value: Upn) -> Self {
-        value.0
     }
 }
 
