@@ -63,3 +63,38 @@ async fn the_demo_loads_children_serves_them_and_reuses_them_next_time() {
         "{printed}"
     );
 }
+
+#[tokio::test]
+async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo-data");
+    let mut interrupted = Command::new(env!("CARGO_BIN_EXE_contactpoint"))
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "demo",
+            "--children",
+            "12000",
+        ])
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("CONTACTPOINT_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until at least one batch is stored, then kill without warning.
+    let db = data.join("contactpoint.db");
+    for _ in 0..200 {
+        if std::fs::metadata(&db).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    interrupted.kill().unwrap();
+    interrupted.wait().unwrap();
+
+    let (_resumed, address, printed) = start_demo(&data, "12000");
+    let home = reqwest::get(&address).await.unwrap().text().await.unwrap();
+
+    assert!(home.contains("Records held: 12000."), "{printed}\n{home}");
+}
