@@ -11,6 +11,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Reads a count of children: a whole number of at least 1.
+fn parse_children(value: &str) -> Result<u64, String> {
+    match value.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("give a whole number of children, at least 1, such as 50000".to_owned()),
+    }
+}
+
 /// ContactPoint: who else is working with this child, and how to reach them.
 #[derive(Parser)]
 #[command(name = "contactpoint", version, about, long_about = None)]
@@ -35,7 +43,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
     telemetry::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -60,6 +71,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version go out as clap writes them; a mistake on the command
+/// line is one line, like every other error.
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    eprintln!(
+        "contactpoint: {} (see contactpoint --help)",
+        first.trim_start_matches("error: ")
+    );
+    ExitCode::from(2)
 }
 
 /// The default data directory, beside where the command runs.

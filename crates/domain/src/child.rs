@@ -86,12 +86,28 @@ impl Gender {
     }
 }
 
-/// A postal address in England.
+/// A postal address in England: one to four lines, a town, a postcode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "AddressParts")]
 pub struct Address {
-    pub lines: Vec<Label>,
-    pub town: Option<Label>,
-    pub postcode: Postcode,
+    lines: Vec<Label>,
+    town: Option<Label>,
+    postcode: Postcode,
+}
+
+/// An address as stored or received, before its rules are checked.
+#[derive(Deserialize)]
+struct AddressParts {
+    lines: Vec<Label>,
+    town: Option<Label>,
+    postcode: Postcode,
+}
+
+impl TryFrom<AddressParts> for Address {
+    type Error = AddressError;
+    fn try_from(parts: AddressParts) -> Result<Self, Self::Error> {
+        Self::new(parts.lines, parts.town, parts.postcode)
+    }
 }
 
 /// Why an address was refused.
@@ -115,6 +131,18 @@ impl Address {
             town,
             postcode,
         })
+    }
+
+    pub fn lines(&self) -> &[Label] {
+        &self.lines
+    }
+
+    pub fn town(&self) -> Option<&Label> {
+        self.town.as_ref()
+    }
+
+    pub fn postcode(&self) -> &Postcode {
+        &self.postcode
     }
 }
 
@@ -201,7 +229,7 @@ impl Child {
     }
 
     pub fn postcode(&self) -> Option<&Postcode> {
-        self.address.as_ref().map(|a| &a.value.postcode)
+        self.address.as_ref().map(|a| a.value.postcode())
     }
 }
 
@@ -223,6 +251,12 @@ mod tests {
         let born = date!(2008 - 02 - 29);
         assert_eq!(age_on(born, date!(2026 - 02 - 28)), 17);
         assert_eq!(age_on(born, date!(2026 - 03 - 01)), 18);
+    }
+
+    #[test]
+    fn a_stored_address_is_checked_when_read_back() {
+        let json = r#"{"lines":[],"town":null,"postcode":"M1 1AE"}"#;
+        assert!(serde_json::from_str::<Address>(json).is_err());
     }
 
     #[test]

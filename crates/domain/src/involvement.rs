@@ -107,10 +107,26 @@ fn check_dates(service: &Service) -> Result<(), InvolvementError> {
 
 /// A service working with the child.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "InvolvementParts")]
 pub struct Involvement {
     kind: ServiceKind,
     service: Service,
     lead_professional: bool,
+}
+
+/// An involvement as stored or received, before its rules are checked.
+#[derive(Deserialize)]
+struct InvolvementParts {
+    kind: ServiceKind,
+    service: Service,
+    lead_professional: bool,
+}
+
+impl TryFrom<InvolvementParts> for Involvement {
+    type Error = InvolvementError;
+    fn try_from(parts: InvolvementParts) -> Result<Self, Self::Error> {
+        Self::new(parts.kind, parts.service, parts.lead_professional)
+    }
 }
 
 impl Involvement {
@@ -203,10 +219,26 @@ pub struct Consent {
 /// A sensitive service. It cannot be built without its consent; withdrawing
 /// consent removes the whole involvement rather than leaving it unconsented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SensitiveInvolvementParts")]
 pub struct SensitiveInvolvement {
     kind: SensitiveServiceKind,
     service: Service,
     consent: Consent,
+}
+
+/// A sensitive involvement as stored or received, before its rules are checked.
+#[derive(Deserialize)]
+struct SensitiveInvolvementParts {
+    kind: SensitiveServiceKind,
+    service: Service,
+    consent: Consent,
+}
+
+impl TryFrom<SensitiveInvolvementParts> for SensitiveInvolvement {
+    type Error = InvolvementError;
+    fn try_from(parts: SensitiveInvolvementParts) -> Result<Self, Self::Error> {
+        Self::new(parts.kind, parts.service, parts.consent)
+    }
 }
 
 impl SensitiveInvolvement {
@@ -271,6 +303,14 @@ mod tests {
             Involvement::new(ServiceKind::GpPractice, s, false),
             Err(InvolvementError::EndsBeforeStart)
         );
+    }
+
+    #[test]
+    fn a_stored_involvement_that_ends_before_it_starts_is_refused() {
+        let s = service(date!(2024 - 05 - 01), Some(date!(2024 - 04 - 01)));
+        let json =
+            serde_json::json!({"kind": "gp_practice", "service": s, "lead_professional": false});
+        assert!(serde_json::from_value::<Involvement>(json).is_err());
     }
 
     #[test]

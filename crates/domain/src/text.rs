@@ -28,6 +28,12 @@ fn clean(input: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<Stri
     }
 }
 
+/// Combining diacritical marks: a decomposed "José" spells its accent as
+/// `e` followed by U+0301, which `is_alphabetic` does not cover.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}')
+}
+
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $max:expr, $allowed:expr) => {
         $(#[$doc])*
@@ -59,7 +65,9 @@ text_type!(
     /// ```
     Name,
     70,
-    |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.')
+    |c: char| c.is_alphabetic()
+        || is_combining_mark(c)
+        || matches!(c, ' ' | '-' | '\'' | '’' | '.')
 );
 
 text_type!(
@@ -133,6 +141,11 @@ mod tests {
             Name::parse("O'Brien-Łukasz").unwrap().as_str(),
             "O'Brien-Łukasz"
         );
+    }
+
+    #[test]
+    fn a_decomposed_accent_is_part_of_a_name() {
+        assert!(Name::parse("Jose\u{0301}").is_ok());
     }
 
     #[test]

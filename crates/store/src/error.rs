@@ -16,6 +16,10 @@ pub enum Error {
     )]
     Corrupt(String),
     #[error(
+        "the database holds tables that ContactPoint did not create: give ContactPoint an empty database of its own"
+    )]
+    Foreign,
+    #[error(
         "cannot reach the database ({0}): check the database URL and that the server is running"
     )]
     Unavailable(String),

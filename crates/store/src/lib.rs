@@ -18,6 +18,14 @@ pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use url::{Backend, DatabaseUrl};
 
+/// The current time as both backends store it: PostgreSQL keeps
+/// microseconds, so SQLite is given no more.
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
 /// A child as stored: the record and its version, which an update must name
 /// so that two writers cannot silently overwrite each other.
 #[derive(Debug, Clone, PartialEq, Eq)]

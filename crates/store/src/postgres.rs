@@ -166,12 +166,23 @@ impl Postgres {
     }
 }
 
+/// Refuses a database this version must not touch: one from a newer
+/// version, or one holding another application's tables.
 async fn refuse_newer_schema(pool: &PgPool) -> Result<()> {
     let tracked: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
         .fetch_one(pool)
         .await?;
     if !tracked {
-        return Ok(());
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+        .fetch_one(pool)
+        .await?;
+        return if tables == 0 {
+            Ok(())
+        } else {
+            Err(Error::Foreign)
+        };
     }
     let found: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
         .fetch_one(pool)
@@ -188,7 +199,7 @@ impl Store for Postgres {
     async fn insert_children(&self, children: &[Child]) -> Result<()> {
         let rows = Rows::from_children(children)?;
         let mut tx = self.pool.begin().await?;
-        Self::insert_rows(&mut tx, &rows, OffsetDateTime::now_utc()).await?;
+        Self::insert_rows(&mut tx, &rows, crate::now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -226,7 +237,7 @@ impl Store for Postgres {
     async fn update_child(&self, child: &Child, expected_version: i32) -> Result<i32> {
         let id = child.id.as_uuid();
         let rows = Rows::from_children(std::slice::from_ref(child))?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::now();
         let mut tx = self.pool.begin().await?;
         // Lock the row so a concurrent writer waits, then sees the new version.
         sqlx::query("SELECT 1 FROM children WHERE id = $1 FOR UPDATE")

@@ -162,6 +162,8 @@ impl Sqlite {
     }
 }
 
+/// Refuses a database this version must not touch: one from a newer
+/// version, or one holding another application's tables.
 async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     let tracked: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
@@ -169,7 +171,16 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     .fetch_one(pool)
     .await?;
     if !tracked {
-        return Ok(());
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_one(pool)
+        .await?;
+        return if tables == 0 {
+            Ok(())
+        } else {
+            Err(Error::Foreign)
+        };
     }
     let found: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
         .fetch_one(pool)
@@ -186,7 +197,7 @@ impl Store for Sqlite {
     async fn insert_children(&self, children: &[Child]) -> Result<()> {
         let rows = Rows::from_children(children)?;
         let mut tx = self.pool.begin().await?;
-        Self::insert_rows(&mut tx, &rows, OffsetDateTime::now_utc()).await?;
+        Self::insert_rows(&mut tx, &rows, crate::now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -224,7 +235,7 @@ impl Store for Sqlite {
     async fn update_child(&self, child: &Child, expected_version: i32) -> Result<i32> {
         let id = child.id.as_uuid();
         let rows = Rows::from_children(std::slice::from_ref(child))?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::now();
         // IMMEDIATE takes the write lock before reading, so a concurrent
         // writer waits instead of failing on lock upgrade.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;

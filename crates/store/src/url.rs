@@ -50,8 +50,29 @@ impl DatabaseUrl {
     }
 
     fn redacted(&self) -> String {
-        let Some((scheme, rest)) = self.url.split_once("://") else {
-            return self.url.clone();
+        let (url, query) = match self.url.split_once('?') {
+            Some((url, query)) => (url, Some(query)),
+            None => (self.url.as_str(), None),
+        };
+        let query = query.map(|q| {
+            q.split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let base = Self::redact_credentials(url);
+        match query {
+            Some(query) => format!("{base}?{query}"),
+            None => base,
+        }
+    }
+
+    fn redact_credentials(url: &str) -> String {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.to_owned();
         };
         match rest.split_once('@') {
             Some((credentials, host)) => {
@@ -63,7 +84,7 @@ impl DatabaseUrl {
                 };
                 format!("{scheme}://{user}{hidden}@{host}")
             }
-            None => self.url.clone(),
+            None => url.to_owned(),
         }
     }
 }
@@ -92,6 +113,16 @@ mod tests {
         assert_eq!(url.to_string(), "postgres://cp:***@db.internal:5432/cp");
         assert!(!format!("{url:?}").contains("s3cret"));
         assert_eq!(url.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn a_password_in_the_query_never_shows() {
+        let url =
+            DatabaseUrl::parse("postgres://db/cp?user=cp&password=s3cret&sslmode=require").unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://db/cp?user=cp&password=***&sslmode=require"
+        );
     }
 
     #[test]

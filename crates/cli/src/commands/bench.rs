@@ -16,7 +16,7 @@ pub enum Bench {
 
 #[derive(clap::Args)]
 pub struct LoadArgs {
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = crate::parse_children)]
     pub children: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

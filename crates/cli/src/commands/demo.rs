@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// How many synthetic children to load.
-    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 50_000, value_parser = crate::parse_children)]
     pub children: u64,
     /// The generator's seed.
     #[arg(long, default_value_t = 2026)]
@@ -44,8 +44,20 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
         },
         None => claim_data_dir(&database.data_dir, &args)?,
     };
+    // A database named by URL has no marker to say the demo made it, so the
+    // demo loads only into an empty one: never beside real records.
+    let must_be_empty = database.database_url.is_some();
     let database = Database::open(&database.url()?).await?;
     with_store!(database, |store| {
+        if must_be_empty {
+            let held = store.count_children().await?;
+            if held > 0 {
+                bail!(
+                    "the database already holds {held} children, and the demo loads only into an empty one: \
+                     run `contactpoint serve` to serve them, or give the demo an empty database"
+                );
+            }
+        }
         let children = fill(&store, options).await?;
         super::serve::serve(store, args.listen, Some(children)).await
     })
@@ -125,5 +137,6 @@ async fn fill<S: Store>(store: &S, options: Options) -> anyhow::Result<u64> {
         report.children,
         report.elapsed.as_secs_f64()
     );
-    Ok(stored + report.children)
+    // Counted again rather than added up: what is served is what is stored.
+    Ok(store.count_children().await?)
 }

@@ -9,7 +9,7 @@ use crate::load::progress_bar;
 #[derive(clap::Args)]
 pub struct Args {
     /// How many children (at least 1).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = crate::parse_children)]
     pub children: u64,
     /// The same seed gives the same files, byte for byte.
     #[arg(long, default_value_t = 1)]

@@ -33,9 +33,9 @@ fn role_code(relationship: Relationship) -> Option<&'static str> {
 fn address(a: &DomainAddress, address_use: AddressUse, postcode: bool) -> Address {
     Address {
         address_use: Some(address_use),
-        line: a.lines.iter().map(|l| l.as_str().to_owned()).collect(),
-        city: a.town.as_ref().map(|t| t.as_str().to_owned()),
-        postal_code: postcode.then(|| a.postcode.as_str().to_owned()),
+        line: a.lines().iter().map(|l| l.as_str().to_owned()).collect(),
+        city: a.town().map(|t| t.as_str().to_owned()),
+        postal_code: postcode.then(|| a.postcode().as_str().to_owned()),
         period: None,
     }
 }

@@ -160,7 +160,7 @@ impl<'a> View<'a> {
 
     /// Address lines padded to two, for the CSV feeds.
     pub(crate) fn lines(&self) -> [&str; 2] {
-        let lines = self.address.map(|a| a.lines.as_slice()).unwrap_or(&[]);
+        let lines = self.address.map(|a| a.lines()).unwrap_or(&[]);
         [
             lines.first().map_or("", |l| l.as_str()),
             lines.get(1).map_or("", |l| l.as_str()),
@@ -169,13 +169,13 @@ impl<'a> View<'a> {
 
     pub(crate) fn town(&self) -> &str {
         self.address
-            .and_then(|a| a.town.as_ref())
+            .and_then(|a| a.town())
             .map_or("", |t| t.as_str())
     }
 
     pub(crate) fn postcode(&self) -> &str {
         match self.address {
-            Some(a) if self.postcode => a.postcode.as_str(),
+            Some(a) if self.postcode => a.postcode().as_str(),
             _ => "",
         }
     }

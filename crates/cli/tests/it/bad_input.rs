@@ -17,11 +17,13 @@ fn generate_refuses_zero_children_and_writes_nothing() {
     ]);
 
     assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
     assert!(
-        stderr(&output).contains("invalid value '0' for '--children"),
-        "{}",
-        stderr(&output)
+        message.contains("invalid value '0' for '--children"),
+        "{message}"
     );
+    assert!(message.contains("at least 1"), "{message}");
     assert!(!out.exists());
 }
 
@@ -38,10 +40,11 @@ fn generate_refuses_a_number_that_is_not_one() {
     ]);
 
     assert!(!output.status.success());
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
     assert!(
-        stderr(&output).contains("invalid digit"),
-        "{}",
-        stderr(&output)
+        message.contains("give a whole number of children"),
+        "{message}"
     );
 }
 

@@ -50,12 +50,11 @@ async fn the_demo_loads_children_serves_them_and_reuses_them_next_time() {
 
     let (first, address, printed) = start_demo(&data, "1500");
     let health = reqwest::get(format!("{address}health")).await.unwrap();
-    let home = reqwest::get(&address).await.unwrap().text().await.unwrap();
     drop(first);
 
     assert!(printed.contains("Loaded 1500 children"), "{printed}");
+    assert!(printed.contains("with 1500 children"), "{printed}");
     assert_eq!(health.status(), 200);
-    assert!(home.contains("Records held: 1500."), "{home}");
 
     let (_second, _, printed) = start_demo(&data, "1500");
     assert!(
@@ -93,8 +92,10 @@ async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_childre
     interrupted.kill().unwrap();
     interrupted.wait().unwrap();
 
-    let (_resumed, address, printed) = start_demo(&data, "12000");
-    let home = reqwest::get(&address).await.unwrap().text().await.unwrap();
+    let (_resumed, _, printed) = start_demo(&data, "12000");
 
-    assert!(home.contains("Records held: 12000."), "{printed}\n{home}");
+    // The count comes from the database after the resumed load: a lost batch
+    // would show fewer, and a duplicated one would have failed on the
+    // ContactPoint ID's unique index.
+    assert!(printed.contains("with 12000 children"), "{printed}");
 }

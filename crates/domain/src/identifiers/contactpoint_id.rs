@@ -25,7 +25,7 @@ pub enum ContactPointIdError {
 
 /// ContactPoint's own identifier for a child: 11 base-32 characters and a
 /// Luhn mod 32 check character, which catches any single wrong character and
-/// any swap of two neighbours. Shown in groups of four.
+/// every swap of two neighbours except `0` with `Z`. Shown in groups of four.
 ///
 /// ```
 /// use contactpoint_domain::ContactPointId;

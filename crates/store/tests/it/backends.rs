@@ -81,6 +81,22 @@ impl PostgresDb {
     }
 }
 
+pub async fn drop_postgres_database(admin_url: &str, url: &DatabaseUrl) {
+    let name = url
+        .expose()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}
+
 pub async fn postgres() -> Option<PostgresDb> {
     let admin_url = postgres_admin_url()?;
     let url = fresh_postgres_database(&admin_url).await;

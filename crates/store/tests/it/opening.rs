@@ -111,3 +111,51 @@ async fn a_sqlite_file_in_a_missing_folder_is_called_unavailable() {
         result.err()
     );
 }
+
+#[tokio::test]
+async fn a_sqlite_database_of_another_application_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::sqlite_in(dir.path());
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", url.expose()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    let result = Sqlite::open(&url).await;
+
+    assert!(matches!(result, Err(Error::Foreign)), "{:?}", result.err());
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url.expose()).await.unwrap();
+    let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[tokio::test]
+async fn a_postgres_database_of_another_application_is_refused() {
+    let Some(admin) = backends::postgres_admin_url() else {
+        return;
+    };
+    let url = backends::fresh_postgres_database(&admin).await;
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url.expose()).await.unwrap();
+        sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    let result = Postgres::connect(&url).await;
+
+    assert!(matches!(result, Err(Error::Foreign)), "{:?}", result.err());
+    backends::drop_postgres_database(&admin, &url).await;
+}

@@ -93,6 +93,7 @@ async fn an_update_keeps_the_previous_version_in_the_history(store: impl Store) 
         set_by: Label::parse("Leeds local management team").unwrap(),
     });
 
+    let before = store.child(original.id).await.unwrap();
     let version = store.update_child(&moved, 1).await.unwrap();
 
     assert_eq!(version, 2);
@@ -103,6 +104,8 @@ async fn an_update_keeps_the_previous_version_in_the_history(store: impl Store) 
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].version, 1);
     assert_eq!(history[0].child, original);
+    assert_eq!(history[0].recorded_at, before.updated_at);
+    assert!(history[0].superseded_at >= before.updated_at);
 }
 
 async fn a_stale_update_is_refused_and_changes_nothing(store: impl Store) {
