@@ -6,6 +6,7 @@ mod error;
 mod postgres;
 mod record;
 mod sqlite;
+pub mod testing;
 mod url;
 
 use std::future::Future;

@@ -1,31 +1,69 @@
-use contactpoint_store::{DatabaseUrl, Sqlite};
+use contactpoint_store::{DatabaseUrl, Postgres, Sqlite, Store, testing};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-/// A running server on a fresh SQLite database, on a free loopback port.
+/// A running server on a fresh database, on a free loopback port.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _shutdown: oneshot::Sender<()>,
-    _dir: TempDir,
+    pub backend: &'static str,
+    shutdown: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    cleanup: Cleanup,
 }
 
-pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Sqlite::open(&DatabaseUrl::sqlite_in(dir.path()))
-        .await
-        .unwrap();
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] TempDir),
+    Postgres { admin_url: String, url: DatabaseUrl },
+}
+
+impl TestApp {
+    /// Stops the server and drops a PostgreSQL test database.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = served.await;
+        }
+        if let Cleanup::Postgres { admin_url, url } = &self.cleanup {
+            testing::drop_postgres_database(admin_url, url)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn spawn_with<S: Store>(store: S, backend: &'static str, cleanup: Cleanup) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel();
-    tokio::spawn(contactpoint_server::serve(store, listener, async {
+    let served = tokio::spawn(contactpoint_server::serve(store, listener, async {
         let _ = rx.await;
     }));
     TestApp {
         address,
         client: reqwest::Client::new(),
-        _shutdown: tx,
-        _dir: dir,
+        backend,
+        shutdown: Some(tx),
+        served: Some(served),
+        cleanup,
     }
+}
+
+/// The service on SQLite, and on PostgreSQL too when the tests have a
+/// server (`CONTACTPOINT_TEST_POSTGRES_URL`): each test runs on every one.
+pub async fn spawn_apps() -> Vec<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Sqlite::open(&DatabaseUrl::sqlite_in(dir.path()))
+        .await
+        .unwrap();
+    let mut apps = vec![spawn_with(sqlite, "sqlite", Cleanup::Sqlite(dir)).await];
+    if let Some(admin_url) = testing::postgres_admin_url() {
+        let url = testing::create_postgres_database(&admin_url).await.unwrap();
+        let postgres = Postgres::connect(&url).await.unwrap();
+        apps.push(spawn_with(postgres, "postgres", Cleanup::Postgres { admin_url, url }).await);
+    }
+    apps
 }
