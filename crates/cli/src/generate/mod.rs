@@ -13,6 +13,7 @@ mod noise;
 mod places;
 mod population;
 mod reference;
+mod services;
 mod view;
 
 use std::path::PathBuf;

@@ -3,16 +3,14 @@
 use std::collections::HashMap;
 
 use contactpoint_domain::{
-    Address, CafIndicator, Carer, Child, ChildId, Consent, ConsentGiver, ContactDetails,
-    ContactPointId, Gender, Involvement, Label, Name, NhsNumber, PersonName, Provenance,
-    RecordStatus, Relationship, SensitiveInvolvement, SensitiveServiceKind, Service, ServiceKind,
-    Shield, SourceId, Sourced, Upn, age_on,
+    Address, Carer, Child, ChildId, ContactDetails, ContactPointId, Gender, Label, Name, NhsNumber,
+    PersonName, Provenance, RecordStatus, Relationship, Shield, SourceId, Sourced, age_on,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Duration, Month, OffsetDateTime, Time};
 
-use super::places::{Authority, SettingRef, TeamKind, email, mix, mobile, person};
+use super::places::{Authority, email, mix, mobile};
 use super::reference::{Reference, Sex};
 use super::{GenerateError, Options};
 
@@ -54,23 +52,23 @@ enum Shape {
 
 /// A deterministic stream of households: same options, same output.
 pub struct Population {
-    reference: Reference,
-    authorities: Vec<Authority>,
-    options: Options,
-    rng: ChaCha8Rng,
-    produced: u64,
-    nhs_counter: u64,
-    households: u64,
-    upn_serials: HashMap<(usize, u16, u8), u16>,
-    provenance: Provenance,
-    recorded_at: OffsetDateTime,
+    pub(super) reference: Reference,
+    pub(super) authorities: Vec<Authority>,
+    pub(super) options: Options,
+    pub(super) rng: ChaCha8Rng,
+    pub(super) produced: u64,
+    pub(super) nhs_counter: u64,
+    pub(super) households: u64,
+    pub(super) upn_serials: HashMap<(usize, u16, u8), u16>,
+    pub(super) provenance: Provenance,
+    pub(super) recorded_at: OffsetDateTime,
     /// Child ids carry a timestamp from here, one millisecond per child.
-    id_epoch_millis: u64,
-    earliest_birth: Date,
-    birth_days: i64,
+    pub(super) id_epoch_millis: u64,
+    pub(super) earliest_birth: Date,
+    pub(super) birth_days: i64,
 }
 
-fn sept_first(year: i32) -> Date {
+pub(super) fn sept_first(year: i32) -> Date {
     Date::from_calendar_date(year, Month::September, 1).unwrap_or(Date::MIN)
 }
 
@@ -134,13 +132,13 @@ impl Population {
         &self.reference
     }
 
-    fn sourced<T>(&self, value: T) -> Sourced<T> {
+    pub(super) fn sourced<T>(&self, value: T) -> Sourced<T> {
         Sourced::new(value, self.provenance.clone())
     }
 
     /// The next NHS number in a scrambled walk over bodies starting with 9,
     /// a range never issued to real people.
-    fn next_nhs_number(&mut self) -> Option<NhsNumber> {
+    pub(super) fn next_nhs_number(&mut self) -> Option<NhsNumber> {
         for _ in 0..100 {
             let n = self.nhs_counter;
             self.nhs_counter += 1;
@@ -156,7 +154,7 @@ impl Population {
         None
     }
 
-    fn random_date(&mut self, from: Date, to: Date) -> Date {
+    pub(super) fn random_date(&mut self, from: Date, to: Date) -> Date {
         let days = (to - from).whole_days();
         if days <= 0 {
             return from;
@@ -164,7 +162,7 @@ impl Population {
         from + Duration::days(self.rng.random_range(0..=days))
     }
 
-    fn address(&mut self, authority: usize, unit: u32) -> Option<Address> {
+    pub(super) fn address(&mut self, authority: usize, unit: u32) -> Option<Address> {
         let a = &self.authorities[authority];
         let street = a.street(&self.reference, authority, unit);
         let house = self.rng.random_range(1..=180u32);
@@ -177,7 +175,12 @@ impl Population {
         Address::new(lines, Some(a.name.clone()), postcode).ok()
     }
 
-    fn carer(&mut self, name: PersonName, relationship: Relationship, pr: bool) -> Carer {
+    pub(super) fn carer(
+        &mut self,
+        name: PersonName,
+        relationship: Relationship,
+        pr: bool,
+    ) -> Carer {
         let n = self.rng.random_range(0..1_000_000u64);
         let phone = if self.rng.random_bool(0.9) {
             mobile(n)
@@ -197,7 +200,7 @@ impl Population {
         }
     }
 
-    fn adult(&mut self, sex: Sex, family: &Name) -> PersonName {
+    pub(super) fn adult(&mut self, sex: Sex, family: &Name) -> PersonName {
         PersonName {
             given: self
                 .reference
@@ -208,7 +211,7 @@ impl Population {
         }
     }
 
-    fn surname(&mut self) -> Name {
+    pub(super) fn surname(&mut self) -> Name {
         self.reference.surnames.pick(&mut self.rng).clone()
     }
 
@@ -381,7 +384,7 @@ impl Population {
 
     /// A given name for the sex and birth year; a twin gets a different name,
     /// often sharing the co-twin's first letter.
-    fn given_name(&mut self, sex: Sex, year: i32, twin_of: Option<&Name>) -> Name {
+    pub(super) fn given_name(&mut self, sex: Sex, year: i32, twin_of: Option<&Name>) -> Name {
         let table = self.reference.given_names(sex, year);
         let Some(twin) = twin_of else {
             return table.pick(&mut self.rng).clone();
@@ -493,194 +496,6 @@ impl Population {
             gp,
             known_to_authority: known,
         }
-    }
-
-    fn pick_setting(&mut self, settings_len: usize, unit: u32, local: f64) -> usize {
-        if self.rng.random_bool(local) {
-            (mix(&[u64::from(unit), settings_len as u64]) % settings_len as u64) as usize
-        } else {
-            self.rng.random_range(0..settings_len)
-        }
-    }
-
-    fn service(&mut self, authority: usize, at: SettingRef, start: Date) -> Service {
-        let staff = self.authorities[authority].setting(at).staff.len();
-        let pick = (staff > 0).then(|| self.rng.random_range(0..staff));
-        let setting = self.authorities[authority].setting(at);
-        let practitioner = pick.map(|i| setting.staff[i].clone());
-        Service {
-            organisation: setting.organisation.clone(),
-            practitioner,
-            start: Some(start.min(self.options.as_of)),
-            end: None,
-        }
-    }
-
-    fn team_service(&mut self, authority: usize, team: TeamKind, dob: Date) -> Service {
-        let from = dob.max(self.options.as_of - Duration::days(3 * 365));
-        let start = self.random_date(from, self.options.as_of);
-        self.service(authority, SettingRef::Team(team), start)
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn services(
-        &mut self,
-        authority: usize,
-        unit: u32,
-        dob: Date,
-        age: i32,
-    ) -> (
-        Vec<Involvement>,
-        Option<(Phase, usize)>,
-        Option<usize>,
-        bool,
-        Option<Upn>,
-    ) {
-        let mut list: Vec<(ServiceKind, Service)> = Vec::with_capacity(4);
-        let mut school = None;
-        let mut upn = None;
-        let mut known = false;
-        let late = i32::from(u8::from(dob.month()) >= 9);
-        if (4..=17).contains(&age) {
-            let (phase, entry_age) = if age < 11 {
-                (Phase::Primary, 4)
-            } else {
-                (Phase::Secondary, 11)
-            };
-            let a = &self.authorities[authority];
-            let len = match phase {
-                Phase::Primary => a.primaries.len(),
-                Phase::Secondary => a.secondaries.len(),
-            };
-            let i = self.pick_setting(len, unit, 0.85);
-            let at = match phase {
-                Phase::Primary => SettingRef::Primary(i),
-                Phase::Secondary => SettingRef::Secondary(i),
-            };
-            let start = sept_first(dob.year() + entry_age + late).max(dob);
-            let service = self.service(authority, at, start);
-            list.push((ServiceKind::EducationalSetting, service));
-            school = Some((phase, i));
-            // The UPN was issued when the child first started school.
-            let a = &self.authorities[authority];
-            let establishment = a.setting(at).establishment;
-            let year = ((dob.year() + 4 + late) % 100) as u8;
-            let serial = self
-                .upn_serials
-                .entry((authority, establishment, year))
-                .or_insert(0);
-            *serial += 1;
-            upn = Upn::from_parts(a.la_code, establishment, year, *serial - 1);
-            known |= self.rng.random_bool(0.25);
-        }
-        if (2..=4).contains(&age) && self.rng.random_bool(0.6) {
-            let len = self.authorities[authority].early_years.len();
-            let i = self.pick_setting(len, unit, 0.7);
-            let start = self.random_date(dob + Duration::days(2 * 365), self.options.as_of);
-            let service = self.service(authority, SettingRef::EarlyYears(i), start);
-            list.push((ServiceKind::EarlyYears, service));
-            known = true;
-        }
-        let mut gp = None;
-        if self.rng.random_bool(0.97) {
-            let len = self.authorities[authority].gps.len();
-            let i = self.pick_setting(len, unit, 0.8);
-            let start = dob + Duration::days(self.rng.random_range(14..60));
-            let service = self.service(authority, SettingRef::Gp(i), start);
-            list.push((ServiceKind::GpPractice, service));
-            gp = Some(i);
-        }
-        if age < 5 {
-            let start = dob + Duration::days(10);
-            let service =
-                self.service(authority, SettingRef::Team(TeamKind::HealthVisiting), start);
-            list.push((ServiceKind::HealthVisitor, service));
-        }
-        if (5..=17).contains(&age) && self.rng.random_bool(0.12) {
-            let s = self.team_service(authority, TeamKind::SchoolNursing, dob);
-            list.push((ServiceKind::SchoolNurse, s));
-        }
-        let extra = [
-            (ServiceKind::SocialCare, TeamKind::SocialCare, 0..=17, 0.03),
-            (
-                ServiceKind::YouthOffendingTeam,
-                TeamKind::YouthOffending,
-                10..=17,
-                0.005,
-            ),
-            (
-                ServiceKind::YouthSupport,
-                TeamKind::YouthSupport,
-                13..=17,
-                0.05,
-            ),
-        ];
-        for (kind, team, ages, p) in extra {
-            if ages.contains(&age) && self.rng.random_bool(p) {
-                let s = self.team_service(authority, team, dob);
-                list.push((kind, s));
-                known = true;
-            }
-        }
-        // The lead professional is the most specialised service involved.
-        let lead = self
-            .rng
-            .random_bool(0.02)
-            .then(|| list.len().saturating_sub(1));
-        let involvements = list
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, (kind, service))| {
-                Involvement::new(kind, service, Some(i) == lead).ok()
-            })
-            .collect();
-        (involvements, school, gp, known, upn)
-    }
-
-    fn caf(&mut self, involvements: &[Involvement], dob: Date) -> Option<CafIndicator> {
-        if !self.rng.random_bool(0.03) {
-            return None;
-        }
-        let holder = involvements.iter().rev().find_map(|i| {
-            let service = i.service();
-            Some((
-                service.practitioner.clone()?,
-                service.organisation.name.clone(),
-            ))
-        })?;
-        let from = dob.max(self.options.as_of - Duration::days(2 * 365));
-        Some(CafIndicator {
-            holder: holder.0,
-            organisation: holder.1,
-            completed_on: self.random_date(from, self.options.as_of),
-        })
-    }
-
-    fn sensitive(&mut self, authority: usize, age: i32) -> Option<SensitiveInvolvement> {
-        if !(13..=17).contains(&age) || !self.rng.random_bool(0.005) {
-            return None;
-        }
-        let (kind, team) = match self.rng.random_range(0..3u8) {
-            0 => (SensitiveServiceKind::SexualHealth, TeamKind::SexualHealth),
-            1 => (SensitiveServiceKind::MentalHealth, TeamKind::MentalHealth),
-            _ => (
-                SensitiveServiceKind::SubstanceMisuse,
-                TeamKind::SubstanceMisuse,
-            ),
-        };
-        let from = self.options.as_of - Duration::days(365);
-        let start = self.random_date(from, self.options.as_of);
-        let service = self.service(authority, SettingRef::Team(team), start);
-        let recorded_by = match &service.practitioner {
-            Some(p) => p.name.clone(),
-            None => person(&self.reference, &mut self.rng, 2008),
-        };
-        let consent = Consent {
-            given_by: ConsentGiver::Child,
-            recorded_by,
-            recorded_at: self.recorded_at,
-        };
-        SensitiveInvolvement::new(kind, service, consent).ok()
     }
 }
 
