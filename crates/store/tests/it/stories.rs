@@ -6,7 +6,7 @@ use contactpoint_domain::{
 use contactpoint_store::{Error, Store};
 use time::macros::datetime;
 
-use crate::fixtures::{self, child};
+use crate::fixtures::child;
 
 crate::conformance!(
     a_child_reads_back_exactly_as_stored,
@@ -162,5 +162,4 @@ async fn size_on_disk_grows_with_the_data(store: impl Store) {
     store.ping().await.unwrap();
 
     assert!(store.size_on_disk().await.unwrap() > empty);
-    let _ = fixtures::provenance();
 }
