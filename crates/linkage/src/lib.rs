@@ -1,1 +1,19 @@
-//! Record matching kernel; grows with the search and feeds issues.
+//! Matching records about people: normalising names, phonetic codes and
+//! field comparisons with their levels. The same kernel serves search (a
+//! practitioner's query against stored children) and linkage (a feed record
+//! against stored children). No I/O.
+//!
+//! Names follow Fellegi-Sunter as splink does: a *comparison* of one field
+//! falls into a *comparison level* (exact, close, different, or the *null
+//! level* when either side is missing); later, each level gets its m and u
+//! probabilities and a match weight of log2(m/u).
+
+mod compare;
+mod normalise;
+mod phonetic;
+
+pub use compare::{
+    DateLevel, NameLevel, PostcodeLevel, compare_dates, compare_names, compare_postcodes,
+};
+pub use normalise::{fold, name_tokens, surname_key};
+pub use phonetic::{PhoneticCodes, phonetic_codes};
