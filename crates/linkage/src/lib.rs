@@ -11,9 +11,13 @@
 mod compare;
 mod normalise;
 mod phonetic;
+mod score;
 
 pub use compare::{
     DateLevel, NameLevel, PostcodeLevel, compare_dates, compare_names, compare_postcodes,
 };
 pub use normalise::{fold, name_tokens, surname_key};
 pub use phonetic::{PhoneticCodes, phonetic_codes};
+pub use score::{
+    Evidence, Field, Model, NoTermFrequencies, Person, Probabilities, Score, TermFrequencies,
+};

@@ -1,0 +1,357 @@
+//! Fellegi-Sunter scoring: each field's comparison level contributes a match
+//! weight, log2(m/u), and the sum says how much likelier a match is than
+//! not. Every score can explain itself field by field.
+
+use crate::compare::{DateLevel, NameLevel, PostcodeLevel};
+use crate::{compare_dates, compare_names, compare_postcodes, fold};
+
+/// The probabilities behind one comparison level: `m`, that two records of
+/// the same child fall in this level; `u`, that two records of different
+/// children do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Probabilities {
+    pub m: f64,
+    pub u: f64,
+}
+
+impl Probabilities {
+    pub const fn new(m: f64, u: f64) -> Self {
+        Self { m, u }
+    }
+
+    /// log2(m/u): positive for evidence of a match, negative against.
+    pub fn match_weight(&self) -> f64 {
+        (self.m / self.u).log2()
+    }
+}
+
+/// The fields a score compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Forename,
+    Surname,
+    DateOfBirth,
+    Postcode,
+    Gender,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forename => "forename",
+            Self::Surname => "surname",
+            Self::DateOfBirth => "date_of_birth",
+            Self::Postcode => "postcode",
+            Self::Gender => "gender",
+        }
+    }
+}
+
+/// What one field contributed to a score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub field: Field,
+    /// The comparison level, in words (`exact`, `one_edit`, `null`...).
+    pub level: &'static str,
+    pub weight: f64,
+}
+
+/// A score and its explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// The prior's weight plus every field's: log2 of the odds of a match.
+    pub weight: f64,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Score {
+    /// The probability of a match the weight stands for.
+    pub fn probability(&self) -> f64 {
+        let odds = self.weight.exp2();
+        odds / (1.0 + odds)
+    }
+}
+
+/// One side of a comparison: what a query or record says. Any field may be
+/// missing; a missing field gives the null level and weighs nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Person<'a> {
+    pub forename: Option<&'a str>,
+    pub surname: Option<&'a str>,
+    pub date_of_birth: Option<(i32, u8, u8)>,
+    pub postcode: Option<&'a str>,
+    /// `female`, `male`, `other` or `unknown`; `unknown` counts as missing.
+    pub gender: Option<&'a str>,
+}
+
+/// How common a name is among all children: the share of them that bear
+/// it (`0.012` for Smith). Unknown names are rare.
+pub trait TermFrequencies {
+    fn surname(&self, folded: &str) -> Option<f64>;
+    fn forename(&self, folded: &str) -> Option<f64>;
+}
+
+/// No frequencies known: every exact match weighs the level's average.
+pub struct NoTermFrequencies;
+
+impl TermFrequencies for NoTermFrequencies {
+    fn surname(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn forename(&self, _: &str) -> Option<f64> {
+        None
+    }
+}
+
+/// The m and u of every level of every comparison, and the prior.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// log2 of the prior odds that two records drawn at random match.
+    pub prior_weight: f64,
+    /// Exact, one edit, close, sound alike, different.
+    pub forename: [Probabilities; 5],
+    pub surname: [Probabilities; 5],
+    /// Exact, day and month swapped, one digit, same year, different.
+    pub date_of_birth: [Probabilities; 5],
+    /// Unit, sector, district, one character, different.
+    pub postcode: [Probabilities; 5],
+    /// Same, different.
+    pub gender: [Probabilities; 2],
+    /// A term frequency below this is raised to it, so that one very rare
+    /// name cannot outweigh everything else.
+    pub min_term_frequency: f64,
+}
+
+impl Default for Model {
+    /// Starting values from the error rates of the synthetic feeds and the
+    /// shape of England's population; estimation from data replaces them.
+    fn default() -> Self {
+        let p = Probabilities::new;
+        Self {
+            prior_weight: -20.0,
+            forename: [
+                p(0.88, 0.003),
+                p(0.03, 0.0005),
+                p(0.02, 0.002),
+                p(0.05, 0.01),
+                p(0.02, 0.98),
+            ],
+            surname: [
+                p(0.90, 0.002),
+                p(0.03, 0.0005),
+                p(0.02, 0.002),
+                p(0.02, 0.008),
+                p(0.03, 0.99),
+            ],
+            date_of_birth: [
+                p(0.97, 0.0002),
+                p(0.006, 0.000_02),
+                p(0.01, 0.0006),
+                p(0.009, 0.055),
+                p(0.005, 0.94),
+            ],
+            postcode: [
+                p(0.85, 0.000_05),
+                p(0.04, 0.0004),
+                p(0.04, 0.003),
+                p(0.01, 0.000_05),
+                p(0.06, 0.996),
+            ],
+            gender: [p(0.99, 0.5), p(0.01, 0.5)],
+            min_term_frequency: 1e-7,
+        }
+    }
+}
+
+/// `unknown` says nothing, like a missing value.
+fn known_gender(gender: Option<&str>) -> Option<&str> {
+    gender.filter(|g| *g != "unknown")
+}
+
+fn name_index(level: NameLevel) -> Option<(usize, &'static str)> {
+    match level {
+        NameLevel::Exact => Some((0, "exact")),
+        NameLevel::OneEdit => Some((1, "one_edit")),
+        NameLevel::Close => Some((2, "close")),
+        NameLevel::SoundAlike => Some((3, "sound_alike")),
+        NameLevel::Different => Some((4, "different")),
+        NameLevel::Null => None,
+    }
+}
+
+impl Model {
+    /// Scores two people against each other, explaining each field.
+    ///
+    /// ```
+    /// use contactpoint_linkage::{Model, NoTermFrequencies, Person};
+    /// let record = Person { forename: Some("Amelia"), surname: Some("Okonkwo"),
+    ///     date_of_birth: Some((2019, 4, 3)), postcode: Some("LS6 2AB"), gender: Some("female") };
+    /// let typo = Person { surname: Some("Okonkow"), ..record };
+    /// let other = Person { forename: Some("Grace"), date_of_birth: Some((2012, 1, 9)), ..record };
+    /// let model = Model::default();
+    /// assert!(model.score(&typo, &record, &NoTermFrequencies).probability() > 0.99);
+    /// assert!(model.score(&other, &record, &NoTermFrequencies).probability() < 0.01);
+    /// ```
+    pub fn score(&self, a: &Person<'_>, b: &Person<'_>, tf: &dyn TermFrequencies) -> Score {
+        let mut evidence = Vec::with_capacity(5);
+        let names = [
+            (Field::Forename, a.forename, b.forename, &self.forename),
+            (Field::Surname, a.surname, b.surname, &self.surname),
+        ];
+        for (field, x, y, levels) in names {
+            let level = compare_names(x.unwrap_or_default(), y.unwrap_or_default());
+            let Some((index, label)) = name_index(level) else {
+                evidence.push(Evidence {
+                    field,
+                    level: "null",
+                    weight: 0.0,
+                });
+                continue;
+            };
+            let mut weight = levels[index].match_weight();
+            if level == NameLevel::Exact {
+                let folded = fold(x.unwrap_or_default());
+                let frequency = match field {
+                    Field::Surname => tf.surname(&folded),
+                    _ => tf.forename(&folded),
+                };
+                // Term-frequency adjustment: a match on a common name is
+                // worth less than one on a rare name.
+                if let Some(frequency) = frequency {
+                    weight = (levels[index].m / frequency.max(self.min_term_frequency)).log2();
+                }
+            }
+            evidence.push(Evidence {
+                field,
+                level: label,
+                weight,
+            });
+        }
+
+        let (index, label) = match compare_dates(a.date_of_birth, b.date_of_birth) {
+            DateLevel::Exact => (Some(0), "exact"),
+            DateLevel::DayMonthSwapped => (Some(1), "day_month_swapped"),
+            DateLevel::OneDigit => (Some(2), "one_digit"),
+            DateLevel::SameYear => (Some(3), "same_year"),
+            DateLevel::Different => (Some(4), "different"),
+            DateLevel::Null => (None, "null"),
+        };
+        let weight = index.map_or(0.0, |i| self.date_of_birth[i].match_weight());
+        evidence.push(Evidence {
+            field: Field::DateOfBirth,
+            level: label,
+            weight,
+        });
+
+        let (index, label) = match compare_postcodes(
+            a.postcode.unwrap_or_default(),
+            b.postcode.unwrap_or_default(),
+        ) {
+            PostcodeLevel::Unit => (Some(0), "unit"),
+            PostcodeLevel::Sector => (Some(1), "sector"),
+            PostcodeLevel::District => (Some(2), "district"),
+            PostcodeLevel::OneCharacter => (Some(3), "one_character"),
+            PostcodeLevel::Different => (Some(4), "different"),
+            PostcodeLevel::Null => (None, "null"),
+        };
+        let weight = index.map_or(0.0, |i| self.postcode[i].match_weight());
+        evidence.push(Evidence {
+            field: Field::Postcode,
+            level: label,
+            weight,
+        });
+
+        let (index, label) = match (known_gender(a.gender), known_gender(b.gender)) {
+            (Some(x), Some(y)) if x == y => (Some(0), "same"),
+            (Some(_), Some(_)) => (Some(1), "different"),
+            _ => (None, "null"),
+        };
+        let weight = index.map_or(0.0, |i| self.gender[i].match_weight());
+        evidence.push(Evidence {
+            field: Field::Gender,
+            level: label,
+            weight,
+        });
+
+        let weight = self.prior_weight + evidence.iter().map(|e| e.weight).sum::<f64>();
+        Score { weight, evidence }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Frequencies;
+
+    impl TermFrequencies for Frequencies {
+        fn surname(&self, folded: &str) -> Option<f64> {
+            match folded {
+                "smith" => Some(0.012),
+                "okonkwo" => Some(0.000_002),
+                _ => None,
+            }
+        }
+        fn forename(&self, _: &str) -> Option<f64> {
+            None
+        }
+    }
+
+    fn person<'a>(surname: &'a str) -> Person<'a> {
+        Person {
+            forename: Some("Amelia"),
+            surname: Some(surname),
+            date_of_birth: Some((2019, 4, 3)),
+            postcode: None,
+            gender: None,
+        }
+    }
+
+    #[test]
+    fn a_match_on_a_rare_surname_weighs_more_than_on_a_common_one() {
+        let model = Model::default();
+
+        let smith = model.score(&person("Smith"), &person("Smith"), &Frequencies);
+        let okonkwo = model.score(&person("Okonkwo"), &person("Okonkwo"), &Frequencies);
+
+        assert!(
+            okonkwo.weight > smith.weight + 5.0,
+            "{} vs {}",
+            okonkwo.weight,
+            smith.weight
+        );
+    }
+
+    #[test]
+    fn every_field_is_explained_and_the_parts_add_up() {
+        let model = Model::default();
+
+        let score = model.score(&person("Smith"), &person("Smyth"), &NoTermFrequencies);
+
+        let fields: Vec<_> = score.evidence.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["forename", "surname", "date_of_birth", "postcode", "gender"]
+        );
+        let sum: f64 = score.evidence.iter().map(|e| e.weight).sum();
+        assert!((score.weight - model.prior_weight - sum).abs() < 1e-9);
+        assert_eq!(score.evidence[1].level, "one_edit");
+        assert_eq!(score.evidence[3].level, "null");
+        assert_eq!(score.evidence[3].weight, 0.0);
+    }
+
+    #[test]
+    fn disagreement_weighs_against_a_match() {
+        let model = Model::default();
+        let a = person("Smith");
+        let b = Person {
+            date_of_birth: Some((2011, 9, 30)),
+            ..person("Smith")
+        };
+
+        let score = model.score(&a, &b, &NoTermFrequencies);
+
+        assert!(score.evidence[2].weight < 0.0);
+        assert!(score.probability() < 0.5);
+    }
+}
