@@ -8,11 +8,13 @@
 //! level* when either side is missing); later, each level gets its m and u
 //! probabilities and a match weight of log2(m/u).
 
+mod blocking;
 mod compare;
 mod normalise;
 mod phonetic;
 mod score;
 
+pub use blocking::{BlockingKey, KeyKind, KeySource, blocking_keys};
 pub use compare::{
     DateLevel, NameLevel, PostcodeLevel, compare_dates, compare_names, compare_postcodes,
 };
