@@ -13,6 +13,8 @@ pub enum NameLevel {
     /// Jaro-Winkler similarity of at least 0.9.
     Close,
     SoundAlike,
+    /// A nickname or short form (Bill and William): forenames only.
+    Nickname,
     Different,
     /// Either side is missing: no evidence either way.
     Null,
@@ -44,6 +46,23 @@ pub fn compare_names(a: &str, b: &str) -> NameLevel {
         return NameLevel::SoundAlike;
     }
     NameLevel::Different
+}
+
+/// Compares two forenames: as [`compare_names`], and a nickname or short
+/// form of the other where spelling alone finds nothing.
+///
+/// ```
+/// use contactpoint_linkage::{compare_forenames, NameLevel};
+/// assert_eq!(compare_forenames("Bill", "William"), NameLevel::Nickname);
+/// assert_eq!(compare_forenames("Wiliam", "William"), NameLevel::OneEdit);
+/// ```
+pub fn compare_forenames(a: &str, b: &str) -> NameLevel {
+    match compare_names(a, b) {
+        NameLevel::Different | NameLevel::SoundAlike if crate::nicknames().related(a, b) => {
+            NameLevel::Nickname
+        }
+        level => level,
+    }
 }
 
 /// How two dates of birth compare, best level first.

@@ -10,14 +10,17 @@
 
 mod blocking;
 mod compare;
+mod nicknames;
 mod normalise;
 mod phonetic;
 mod score;
 
 pub use blocking::{BlockingKey, KeyKind, KeySource, blocking_keys};
 pub use compare::{
-    DateLevel, NameLevel, PostcodeLevel, compare_dates, compare_names, compare_postcodes,
+    DateLevel, NameLevel, PostcodeLevel, compare_dates, compare_forenames, compare_names,
+    compare_postcodes,
 };
+pub use nicknames::{NICKNAMES_TSV, Nicknames, nicknames};
 pub use normalise::{fold, name_tokens, surname_key};
 pub use phonetic::{PhoneticCodes, phonetic_codes};
 pub use score::{

@@ -3,7 +3,7 @@
 //! not. Every score can explain itself field by field.
 
 use crate::compare::{DateLevel, NameLevel, PostcodeLevel};
-use crate::{compare_dates, compare_names, compare_postcodes, fold};
+use crate::{compare_dates, compare_forenames, compare_names, compare_postcodes, fold};
 
 /// The probabilities behind one comparison level: `m`, that two records of
 /// the same child fall in this level; `u`, that two records of different
@@ -108,9 +108,9 @@ impl TermFrequencies for NoTermFrequencies {
 pub struct Model {
     /// log2 of the prior odds that two records drawn at random match.
     pub prior_weight: f64,
-    /// Exact, one edit, close, sound alike, different.
-    pub forename: [Probabilities; 5],
-    pub surname: [Probabilities; 5],
+    /// Exact, one edit, close, sound alike, nickname, different.
+    pub forename: [Probabilities; 6],
+    pub surname: [Probabilities; 6],
     /// Exact, day and month swapped, one digit, same year, different.
     pub date_of_birth: [Probabilities; 5],
     /// Unit, sector, district, one character, different.
@@ -130,17 +130,20 @@ impl Default for Model {
         Self {
             prior_weight: -20.0,
             forename: [
-                p(0.88, 0.003),
+                p(0.86, 0.003),
                 p(0.03, 0.0005),
                 p(0.02, 0.002),
-                p(0.05, 0.01),
+                p(0.02, 0.01),
+                p(0.05, 0.002),
                 p(0.02, 0.98),
             ],
+            // Surnames have no nicknames: that level never occurs.
             surname: [
                 p(0.90, 0.002),
                 p(0.03, 0.0005),
                 p(0.02, 0.002),
                 p(0.02, 0.008),
+                p(1e-9, 1e-9),
                 p(0.03, 0.99),
             ],
             date_of_birth: [
@@ -174,7 +177,8 @@ fn name_index(level: NameLevel) -> Option<(usize, &'static str)> {
         NameLevel::OneEdit => Some((1, "one_edit")),
         NameLevel::Close => Some((2, "close")),
         NameLevel::SoundAlike => Some((3, "sound_alike")),
-        NameLevel::Different => Some((4, "different")),
+        NameLevel::Nickname => Some((4, "nickname")),
+        NameLevel::Different => Some((5, "different")),
         NameLevel::Null => None,
     }
 }
@@ -199,7 +203,11 @@ impl Model {
             (Field::Surname, a.surname, b.surname, &self.surname),
         ];
         for (field, x, y, levels) in names {
-            let level = compare_names(x.unwrap_or_default(), y.unwrap_or_default());
+            let (x_name, y_name) = (x.unwrap_or_default(), y.unwrap_or_default());
+            let level = match field {
+                Field::Forename => compare_forenames(x_name, y_name),
+                _ => compare_names(x_name, y_name),
+            };
             let Some((index, label)) = name_index(level) else {
                 evidence.push(Evidence {
                     field,
@@ -338,6 +346,24 @@ mod tests {
         assert_eq!(score.evidence[1].level, "one_edit");
         assert_eq!(score.evidence[3].level, "null");
         assert_eq!(score.evidence[3].weight, 0.0);
+    }
+
+    #[test]
+    fn a_nickname_counts_for_the_forename() {
+        let model = Model::default();
+        let a = Person {
+            forename: Some("Bill"),
+            ..person("Smith")
+        };
+        let b = Person {
+            forename: Some("William"),
+            ..person("Smith")
+        };
+
+        let score = model.score(&a, &b, &NoTermFrequencies);
+
+        assert_eq!(score.evidence[0].level, "nickname");
+        assert!(score.evidence[0].weight > 0.0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::GenerateError;
 const GIVEN_NAMES: &str = include_str!("../../data/given_names.tsv");
 const SURNAMES: &str = include_str!("../../data/surnames.tsv");
 const LOCAL_AUTHORITIES: &str = include_str!("../../data/local_authorities.tsv");
-const NICKNAMES: &str = include_str!("../../data/nicknames.tsv");
+const NICKNAMES: &str = contactpoint_linkage::NICKNAMES_TSV;
 const STREETS: &str = include_str!("../../data/streets.tsv");
 const ORGANISATIONS: &str = include_str!("../../data/organisations.tsv");
 const SAINTS: &str = include_str!("../../data/saints.tsv");
