@@ -75,6 +75,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Superseded versions, oldest first.
     fn child_history(&self, id: ChildId) -> impl Future<Output = Result<Vec<ChildVersion>>> + Send;
 
+    /// Children sharing at least one of `keys` (blocking-key hashes), most
+    /// shared keys first, at most `limit`. Archived children are never
+    /// candidates.
+    fn candidates(
+        &self,
+        keys: &[i64],
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ChildId>>> + Send;
+
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
 
     /// Bytes the database takes on disk.

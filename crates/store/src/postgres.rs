@@ -152,6 +152,14 @@ impl Postgres {
         .bind(i.iter().map(|r| r.detail.as_str()).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
+        let k = &rows.search_keys;
+        sqlx::query(
+            "INSERT INTO search_keys (key, child_id) SELECT * FROM UNNEST($1::int8[], $2::uuid[])",
+        )
+        .bind(k.iter().map(|r| r.key).collect::<Vec<i64>>())
+        .bind(k.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
+        .execute(&mut *conn)
+        .await?;
         let s = &rows.source_records;
         sqlx::query(
             "INSERT INTO source_records (source, record_id, child_id) \
@@ -288,6 +296,7 @@ impl Store for Postgres {
             "DELETE FROM carers WHERE child_id = $1",
             "DELETE FROM involvements WHERE child_id = $1",
             "DELETE FROM source_records WHERE child_id = $1",
+            "DELETE FROM search_keys WHERE child_id = $1",
         ] {
             sqlx::query(delete).bind(id).execute(&mut *tx).await?;
         }
@@ -306,6 +315,23 @@ impl Store for Postgres {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(VersionRow::decode).collect()
+    }
+
+    #[instrument(skip_all, fields(keys = keys.len()))]
+    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<ChildId>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT k.child_id FROM search_keys k JOIN children c ON c.id = k.child_id \
+             WHERE c.status <> 'archived' AND k.key = ANY($1) \
+             GROUP BY k.child_id ORDER BY COUNT(*) DESC, k.child_id LIMIT $2",
+        )
+        .bind(keys)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(ChildId::from_uuid).collect())
     }
 
     async fn count_children(&self) -> Result<u64> {

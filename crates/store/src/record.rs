@@ -79,6 +79,11 @@ pub(crate) struct InvolvementRow {
     pub detail: String,
 }
 
+pub(crate) struct SearchKeyRow {
+    pub key: i64,
+    pub child_id: Uuid,
+}
+
 pub(crate) struct SourceRecordRow {
     pub source: String,
     pub record_id: String,
@@ -92,6 +97,7 @@ pub(crate) struct Rows {
     pub carers: Vec<CarerRow>,
     pub involvements: Vec<InvolvementRow>,
     pub source_records: Vec<SourceRecordRow>,
+    pub search_keys: Vec<SearchKeyRow>,
 }
 
 impl Rows {
@@ -163,6 +169,9 @@ impl Rows {
                 detail,
             });
         }
+        for key in search_keys(child) {
+            self.search_keys.push(SearchKeyRow { key, child_id });
+        }
         for record in &child.source_records {
             self.source_records.push(SourceRecordRow {
                 source: record.source.to_string(),
@@ -172,6 +181,41 @@ impl Rows {
         }
         Ok(())
     }
+}
+
+/// The blocking keys of every name and address the child has had, so a
+/// search by an old surname or an old postcode still finds them.
+pub(crate) fn search_keys(child: &Child) -> Vec<i64> {
+    let names =
+        std::iter::once(&child.name.value).chain(child.previous_names.iter().map(|n| &n.value));
+    let (mut forenames, mut surnames) = (Vec::new(), Vec::new());
+    for name in names {
+        forenames.push(name.given.as_str());
+        surnames.push(name.family.as_str());
+    }
+    if let Some(preferred) = &child.preferred_given_name {
+        forenames.push(preferred.value.as_str());
+    }
+    let postcodes = child
+        .address
+        .iter()
+        .chain(&child.previous_addresses)
+        .map(|a| a.value.postcode().as_str())
+        .collect();
+    let dob = child.date_of_birth.value;
+    let source = contactpoint_linkage::KeySource {
+        forenames,
+        surnames,
+        date_of_birth: Some((dob.year(), u8::from(dob.month()), dob.day())),
+        postcodes,
+    };
+    let mut keys: Vec<i64> = contactpoint_linkage::blocking_keys(&source)
+        .iter()
+        .map(|k| k.hash)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// The parts of one child read back from its tables.

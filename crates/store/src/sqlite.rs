@@ -148,6 +148,13 @@ impl Sqlite {
             });
             q.build().execute(&mut *conn).await?;
         }
+        for chunk in rows.search_keys.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new("INSERT INTO search_keys (key, child_id) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.key).push_bind(r.child_id);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
         for chunk in rows.source_records.chunks(ROWS_PER_STATEMENT) {
             let mut q =
                 QueryBuilder::new("INSERT INTO source_records (source, record_id, child_id) ");
@@ -281,6 +288,7 @@ impl Store for Sqlite {
             "DELETE FROM carers WHERE child_id = ?",
             "DELETE FROM involvements WHERE child_id = ?",
             "DELETE FROM source_records WHERE child_id = ?",
+            "DELETE FROM search_keys WHERE child_id = ?",
         ] {
             sqlx::query(delete).bind(id).execute(&mut *tx).await?;
         }
@@ -299,6 +307,25 @@ impl Store for Sqlite {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(VersionRow::decode).collect()
+    }
+
+    #[instrument(skip_all, fields(keys = keys.len()))]
+    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<ChildId>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::new(
+            "SELECT k.child_id FROM search_keys k JOIN children c ON c.id = k.child_id \
+             WHERE c.status != 'archived' AND k.key IN (",
+        );
+        let mut list = q.separated(", ");
+        for key in keys {
+            list.push_bind(*key);
+        }
+        q.push(") GROUP BY k.child_id ORDER BY COUNT(*) DESC, k.child_id LIMIT ");
+        q.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let ids: Vec<Uuid> = q.build_query_scalar().fetch_all(&self.pool).await?;
+        Ok(ids.into_iter().map(ChildId::from_uuid).collect())
     }
 
     async fn count_children(&self) -> Result<u64> {

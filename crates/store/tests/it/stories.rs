@@ -18,6 +18,11 @@ crate::conformance!(
     a_batch_with_a_duplicate_is_refused_whole,
     a_large_batch_is_stored_and_counted,
     size_on_disk_grows_with_the_data,
+    a_misspelt_query_with_a_swapped_date_finds_its_child,
+    a_previous_surname_with_the_current_postcode_finds_the_child,
+    a_name_changed_without_history_is_no_longer_found_by_the_old_one,
+    archived_children_are_never_candidates,
+    candidates_are_capped_and_best_first,
 );
 
 async fn a_child_reads_back_exactly_as_stored(store: impl Store) {
@@ -162,4 +167,126 @@ async fn size_on_disk_grows_with_the_data(store: impl Store) {
     store.ping().await.unwrap();
 
     assert!(store.size_on_disk().await.unwrap() > empty);
+}
+
+/// The blocking-key hashes of what a practitioner typed.
+fn query_keys(
+    forename: &str,
+    surname: &str,
+    dob: Option<(i32, u8, u8)>,
+    postcode: Option<&str>,
+) -> Vec<i64> {
+    let source = contactpoint_linkage::KeySource {
+        forenames: vec![forename],
+        surnames: vec![surname],
+        date_of_birth: dob,
+        postcodes: postcode.into_iter().collect(),
+    };
+    contactpoint_linkage::blocking_keys(&source)
+        .iter()
+        .map(|k| k.hash)
+        .collect()
+}
+
+async fn a_misspelt_query_with_a_swapped_date_finds_its_child(store: impl Store) {
+    let stored = child(20);
+    store
+        .insert_children(&[stored.clone(), child(21)])
+        .await
+        .unwrap();
+
+    let keys = query_keys("Amelia", "Okonkow", Some((2019, 3, 4)), None);
+    let found = store.candidates(&keys, 50).await.unwrap();
+
+    assert!(found.contains(&stored.id), "{found:?}");
+}
+
+async fn a_previous_surname_with_the_current_postcode_finds_the_child(store: impl Store) {
+    // The fixture was Amelia Smith at LS7 1QD, now Amelia Okonkwo at LS6 2AB.
+    let stored = child(22);
+    store
+        .insert_children(std::slice::from_ref(&stored))
+        .await
+        .unwrap();
+
+    let keys = query_keys("", "Smith", None, Some("LS6 2AB"));
+    let found = store.candidates(&keys, 50).await.unwrap();
+
+    assert_eq!(found, vec![stored.id]);
+}
+
+async fn a_name_changed_without_history_is_no_longer_found_by_the_old_one(store: impl Store) {
+    let original = child(23);
+    store
+        .insert_children(std::slice::from_ref(&original))
+        .await
+        .unwrap();
+    let mut renamed = original.clone();
+    renamed.previous_names.clear();
+    renamed.name.value = PersonName {
+        given: Name::parse("Zofia").unwrap(),
+        family: Name::parse("Nowak").unwrap(),
+    };
+    store.update_child(&renamed, 1).await.unwrap();
+
+    let old = store
+        .candidates(&query_keys("", "Okonkwo", None, Some("LS6 2AB")), 50)
+        .await
+        .unwrap();
+    let new = store
+        .candidates(&query_keys("Zofia", "Nowak", Some((2019, 4, 3)), None), 50)
+        .await
+        .unwrap();
+
+    assert!(old.is_empty(), "{old:?}");
+    assert_eq!(new, vec![original.id]);
+}
+
+async fn archived_children_are_never_candidates(store: impl Store) {
+    let original = child(24);
+    store
+        .insert_children(std::slice::from_ref(&original))
+        .await
+        .unwrap();
+    let mut archived = original.clone();
+    archived.status = contactpoint_domain::RecordStatus::Archived {
+        archived_on: time::macros::date!(2026 - 11 - 01),
+    };
+    store.update_child(&archived, 1).await.unwrap();
+
+    let found = store
+        .candidates(
+            &query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), None),
+            50,
+        )
+        .await
+        .unwrap();
+
+    assert!(found.is_empty(), "{found:?}");
+}
+
+async fn candidates_are_capped_and_best_first(store: impl Store) {
+    let alike: Vec<_> = (30..60).map(child).collect();
+    store.insert_children(&alike).await.unwrap();
+    let mut older = child(61);
+    older.date_of_birth.value = time::macros::date!(2012 - 08 - 20);
+    store
+        .insert_children(std::slice::from_ref(&older))
+        .await
+        .unwrap();
+
+    let everyone = query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), Some("LS6 2AB"));
+    let capped = store.candidates(&everyone, 10).await.unwrap();
+    let all = store.candidates(&everyone, 100).await.unwrap();
+    let unrelated = store
+        .candidates(&query_keys("Grace", "Mensah", Some((2010, 1, 1)), None), 10)
+        .await
+        .unwrap();
+
+    assert_eq!(capped.len(), 10);
+    // The older child shares only the postcode-and-surname key: last.
+    assert_eq!(all.len(), 31);
+    assert_eq!(all.last(), Some(&older.id));
+    assert!(unrelated.is_empty());
+    assert!(store.candidates(&[], 10).await.unwrap().is_empty());
 }

@@ -1,0 +1,8 @@
+-- Blocking keys (see the linkage crate) of every child's current and
+-- previous names and addresses: a search fetches candidates by key.
+CREATE TABLE search_keys (
+    key      BIGINT NOT NULL,
+    child_id UUID NOT NULL REFERENCES children (id) ON DELETE CASCADE,
+    PRIMARY KEY (key, child_id)
+);
+CREATE INDEX search_keys_child ON search_keys (child_id);
