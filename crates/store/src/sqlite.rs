@@ -6,7 +6,7 @@ use std::time::Duration;
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, SqliteConnection, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
@@ -29,7 +29,21 @@ impl Sqlite {
     /// version, and brings an older one up to date.
     #[instrument(skip_all)]
     pub async fn open(url: &DatabaseUrl) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url.expose())?
+        let base = SqliteConnectOptions::from_str(url.expose())?;
+        // Look first through a read-only connection that sets no pragma, so a
+        // database we must refuse is left exactly as it was.
+        let probe = base.clone().read_only(true).create_if_missing(false);
+        match SqliteConnection::connect_with(&probe).await {
+            Ok(mut conn) => {
+                let verdict = refuse_newer_schema(&mut conn).await;
+                conn.close().await?;
+                verdict?;
+            }
+            // No file yet: a new database is made below.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("14") => {}
+            Err(other) => return Err(other.into()),
+        }
+        let options = base
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -44,7 +58,6 @@ impl Sqlite {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        refuse_newer_schema(&pool).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -171,17 +184,17 @@ impl Sqlite {
 
 /// Refuses a database this version must not touch: one from a newer
 /// version, or one holding another application's tables.
-async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
+async fn refuse_newer_schema(conn: &mut SqliteConnection) -> Result<()> {
     let tracked: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     if !tracked {
         let tables: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         )
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
         return if tables == 0 {
             Ok(())
@@ -190,7 +203,7 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
         };
     }
     let found: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
     if found > supported {

@@ -127,9 +127,13 @@ async fn a_sqlite_database_of_another_application_is_refused_and_left_alone() {
             .unwrap();
     }
 
+    let path = dir.path().join("contactpoint.db");
+    let before = std::fs::read(&path).unwrap();
+
     let result = Sqlite::open(&url).await;
 
     assert!(matches!(result, Err(Error::Foreign)), "{:?}", result.err());
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file changed");
     use sqlx::Connection;
     let mut conn = sqlx::SqliteConnection::connect(url.expose()).await.unwrap();
     let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
