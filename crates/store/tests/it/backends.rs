@@ -75,8 +75,13 @@ macro_rules! conformance {
                 #[tokio::test]
                 async fn $story() {
                     if let Some(db) = $crate::backends::postgres().await {
-                        super::$story(db.store.clone()).await;
+                        // Run the story as a task so that a failing one still
+                        // drops its database before the failure is reported.
+                        let outcome = tokio::spawn(super::$story(db.store.clone())).await;
                         db.drop_database().await;
+                        if let Err(failure) = outcome {
+                            std::panic::resume_unwind(failure.into_panic());
+                        }
                     }
                 }
             )*
