@@ -49,6 +49,7 @@ fn kernel(c: &mut Criterion) {
         surnames: vec!["Okonkwo", "Smith-Jones"],
         date_of_birth: Some((2019, 4, 3)),
         postcodes: vec!["LS6 2AB", "LS7 1QD"],
+        ..Default::default()
     };
     c.bench_function("blocking_keys/record", |b| {
         b.iter(|| blocking_keys(black_box(&source)))

@@ -3,30 +3,37 @@
 //! kind of key tolerates a different kind of error; a true match needs to
 //! share only one key with its query.
 
-use crate::{fold, phonetic_codes, surname_key};
+use crate::{fold, nicknames, phonetic_codes, surname_key};
 
-/// What a key is made of, and so which errors it survives.
+/// What a key is made of, and so which errors it survives. Every kind
+/// narrows a common surname far enough: even Smith born in one year, with
+/// one forename sound, is a few dozen children in England.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyKind {
-    /// Surname sound and birth year: survives a misspelt surname or
-    /// forename and a wrong day or month.
-    SurnameSoundYear,
+    /// Surname sound, forename sound and birth year: survives misspellings
+    /// and a wrong or swapped day or month; serves year-only queries.
+    NamesYear,
+    /// Surname sound, forename sound, day and month (either order): survives
+    /// a wrong year.
+    NamesDayMonth,
     /// Date of birth (day and month in either order) and forename sound:
     /// survives a changed or misspelt surname.
-    DateForenameSound,
-    /// Date of birth (either order) and surname sound: survives a nickname.
-    DateSurnameSound,
+    DateForename,
+    /// Date of birth (either order) and surname sound: survives a forename
+    /// the table does not know as a nickname.
+    DateSurname,
     /// Postcode district and surname sound: survives a wrong date.
-    DistrictSurnameSound,
+    DistrictSurname,
 }
 
 impl KeyKind {
     fn tag(self) -> u8 {
         match self {
-            Self::SurnameSoundYear => 1,
-            Self::DateForenameSound => 2,
-            Self::DateSurnameSound => 3,
-            Self::DistrictSurnameSound => 4,
+            Self::NamesYear => 1,
+            Self::NamesDayMonth => 2,
+            Self::DateForename => 3,
+            Self::DateSurname => 4,
+            Self::DistrictSurname => 5,
         }
     }
 }
@@ -63,17 +70,20 @@ pub struct KeySource<'a> {
     pub forenames: Vec<&'a str>,
     pub surnames: Vec<&'a str>,
     pub date_of_birth: Option<(i32, u8, u8)>,
+    /// A birth year alone, when the full date is not known.
+    pub birth_year: Option<i32>,
     pub postcodes: Vec<&'a str>,
 }
 
-/// The sounds of a name: each part of a double-barrelled name on its own,
-/// and the whole, so either half finds it.
-fn sounds(name: &str, is_surname: bool) -> Vec<String> {
-    let whole = if is_surname {
-        surname_key(name)
-    } else {
-        fold(name)
-    };
+fn metaphone(part: &str) -> Option<String> {
+    let code = phonetic_codes(part).metaphone;
+    (!code.is_empty()).then_some(code)
+}
+
+/// The sounds of a surname: each part of a double-barrelled name on its
+/// own, and the whole, so either half finds it.
+fn surname_sounds(name: &str) -> Vec<String> {
+    let whole = surname_key(name);
     let mut parts: Vec<String> = whole
         .split(' ')
         .filter(|p| !p.is_empty())
@@ -82,16 +92,27 @@ fn sounds(name: &str, is_surname: bool) -> Vec<String> {
     if parts.len() > 1 {
         parts.push(whole.replace(' ', ""));
     }
-    let mut codes: Vec<String> = parts
-        .iter()
-        .filter_map(|p| {
-            let code = phonetic_codes(p).metaphone;
-            (!code.is_empty()).then_some(code)
-        })
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
+    parts.iter().filter_map(|p| metaphone(p)).collect()
+}
+
+/// The sounds of a forename and of the formal names it may stand for, so
+/// Bill and William share a key; each part of a double forename counts.
+fn forename_sounds(name: &str) -> Vec<String> {
+    let folded = fold(name);
+    let mut sounds = Vec::new();
+    for part in folded.split(' ').filter(|p| !p.is_empty()) {
+        sounds.extend(metaphone(part));
+        for formal in nicknames().formal_forms(part) {
+            sounds.extend(metaphone(formal));
+        }
+    }
+    sounds
+}
+
+fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values.dedup();
+    values
 }
 
 /// The keys for a child's record or a query. Day and month are put in
@@ -99,54 +120,77 @@ fn sounds(name: &str, is_surname: bool) -> Vec<String> {
 ///
 /// ```
 /// use contactpoint_linkage::{blocking_keys, KeySource};
-/// let record = KeySource { forenames: vec!["Amelia"], surnames: vec!["Okonkwo"],
-///     date_of_birth: Some((2019, 4, 3)), postcodes: vec!["LS6 2AB"] };
-/// let query = KeySource { forenames: vec!["Amelia"], surnames: vec!["Okonkow"],
-///     date_of_birth: Some((2019, 3, 4)), postcodes: vec![] };
+/// let record = KeySource { forenames: vec!["William"], surnames: vec!["Okonkwo"],
+///     date_of_birth: Some((2019, 4, 3)), postcodes: vec!["LS6 2AB"], ..Default::default() };
+/// let query = KeySource { forenames: vec!["Bill"], surnames: vec!["Okonkow"],
+///     date_of_birth: Some((2019, 3, 4)), ..Default::default() };
 /// let shared = blocking_keys(&record).iter().any(|k| blocking_keys(&query).contains(k));
 /// assert!(shared);
 /// ```
 pub fn blocking_keys(source: &KeySource<'_>) -> Vec<BlockingKey> {
-    let surname_sounds: Vec<String> = source
-        .surnames
-        .iter()
-        .flat_map(|s| sounds(s, true))
-        .collect();
-    let forename_sounds: Vec<String> = source
-        .forenames
-        .iter()
-        .flat_map(|s| sounds(s, false))
-        .collect();
-    let date = source.date_of_birth.map(|(y, m, d)| {
+    let surnames = sorted(
+        source
+            .surnames
+            .iter()
+            .flat_map(|s| surname_sounds(s))
+            .collect(),
+    );
+    let forenames = sorted(
+        source
+            .forenames
+            .iter()
+            .flat_map(|s| forename_sounds(s))
+            .collect(),
+    );
+    let year = source
+        .date_of_birth
+        .map(|(y, _, _)| y)
+        .or(source.birth_year)
+        .map(|y| y.to_string());
+    let day_month = source.date_of_birth.map(|(_, m, d)| {
         let (low, high) = if m <= d { (m, d) } else { (d, m) };
-        (y.to_string(), format!("{low:02}{high:02}"))
+        format!("{low:02}{high:02}")
     });
+    let districts: Vec<&str> = source
+        .postcodes
+        .iter()
+        .filter_map(|p| p.split(' ').next())
+        .filter(|d| !d.is_empty())
+        .collect();
+
     let mut keys = Vec::new();
-    for surname in &surname_sounds {
-        if let Some((year, day_month)) = &date {
-            keys.push(BlockingKey::new(
-                KeyKind::SurnameSoundYear,
-                &[surname, year],
-            ));
-            keys.push(BlockingKey::new(
-                KeyKind::DateSurnameSound,
-                &[year, day_month, surname],
-            ));
-        }
-        for postcode in &source.postcodes {
-            let district = postcode.split(' ').next().unwrap_or_default();
-            if !district.is_empty() {
+    for surname in &surnames {
+        for forename in &forenames {
+            if let Some(year) = &year {
                 keys.push(BlockingKey::new(
-                    KeyKind::DistrictSurnameSound,
-                    &[district, surname],
+                    KeyKind::NamesYear,
+                    &[surname, forename, year],
+                ));
+            }
+            if let Some(day_month) = &day_month {
+                keys.push(BlockingKey::new(
+                    KeyKind::NamesDayMonth,
+                    &[surname, forename, day_month],
                 ));
             }
         }
-    }
-    if let Some((year, day_month)) = &date {
-        for forename in &forename_sounds {
+        if let (Some(year), Some(day_month)) = (&year, &day_month) {
             keys.push(BlockingKey::new(
-                KeyKind::DateForenameSound,
+                KeyKind::DateSurname,
+                &[year, day_month, surname],
+            ));
+        }
+        for district in &districts {
+            keys.push(BlockingKey::new(
+                KeyKind::DistrictSurname,
+                &[district, surname],
+            ));
+        }
+    }
+    if let (Some(year), Some(day_month)) = (&year, &day_month) {
+        for forename in &forenames {
+            keys.push(BlockingKey::new(
+                KeyKind::DateForename,
                 &[year, day_month, forename],
             ));
         }
@@ -166,6 +210,7 @@ mod tests {
             surnames: vec!["Smith-Jones", "Jones"],
             date_of_birth: Some((2014, 11, 2)),
             postcodes: vec!["M1 1AE", "B33 8TH"],
+            ..Default::default()
         }
     }
 
@@ -213,14 +258,37 @@ mod tests {
             surnames: vec!["Okafor"],
             date_of_birth: Some((2010, 5, 17)),
             postcodes: vec!["LS6 2AB"],
+            ..Default::default()
         };
         assert!(!shares_a_key(&query));
     }
 
     #[test]
+    fn a_nickname_and_a_birth_year_find_the_child() {
+        let query = KeySource {
+            forenames: vec!["Bill"],
+            surnames: vec!["Jones"],
+            birth_year: Some(2014),
+            ..Default::default()
+        };
+        assert!(shares_a_key(&query));
+    }
+
+    #[test]
+    fn a_wrong_year_is_survived_by_names_with_day_and_month() {
+        let query = KeySource {
+            forenames: vec!["William"],
+            surnames: vec!["Jones"],
+            date_of_birth: Some((2015, 11, 2)),
+            ..Default::default()
+        };
+        assert!(shares_a_key(&query));
+    }
+
+    #[test]
     fn keys_are_stable_across_releases() {
         // A stored key must keep its value: changing the hash needs a migration.
-        let key = BlockingKey::new(KeyKind::SurnameSoundYear, &["SM0", "2014"]);
-        assert_eq!(key.hash, 84_979_704_645_292_546);
+        let key = BlockingKey::new(KeyKind::NamesYear, &["SM0", "JN", "2014"]);
+        assert_eq!(key.hash, 1_239_408_738_807_844_730);
     }
 }

@@ -15,11 +15,13 @@ pub const NICKNAMES_TSV: &str = include_str!("../data/nicknames.tsv");
 /// names it may stand for (itself included when it is formal).
 pub struct Nicknames {
     formal_of: HashMap<String, Vec<u32>>,
+    formal_names: Vec<String>,
 }
 
 impl Nicknames {
     fn parse(tsv: &str) -> Self {
         let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut formal_names = Vec::new();
         let mut formal_of: HashMap<String, Vec<u32>> = HashMap::new();
         for line in tsv.lines().skip(1) {
             let Some((formal, nickname)) = line.split_once('\t') else {
@@ -30,7 +32,10 @@ impl Nicknames {
                 continue;
             }
             let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-            let id = *ids.entry(formal.clone()).or_insert(next);
+            let id = *ids.entry(formal.clone()).or_insert_with(|| {
+                formal_names.push(formal.clone());
+                next
+            });
             for name in [formal, nickname] {
                 let groups = formal_of.entry(name).or_default();
                 if !groups.contains(&id) {
@@ -38,7 +43,23 @@ impl Nicknames {
                 }
             }
         }
-        Self { formal_of }
+        Self {
+            formal_of,
+            formal_names,
+        }
+    }
+
+    /// The folded formal names a name may stand for: `bill` gives
+    /// `william`; a formal name gives itself; an unknown name, nothing.
+    pub fn formal_forms(&self, name: &str) -> Vec<&str> {
+        self.formal_of
+            .get(&fold(name))
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.formal_names.get(*id as usize).map(String::as_str))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether two given names can be the same person's: one is a nickname
@@ -88,6 +109,12 @@ mod tests {
     fn accents_and_case_do_not_matter() {
         let table = Nicknames::parse("formal\tnickname\nMałgorzata\tGosia\n");
         assert!(table.related("MALGORZATA", "gosia"));
+    }
+
+    #[test]
+    fn a_nickname_leads_to_its_formal_names() {
+        assert!(nicknames().formal_forms("Bill").contains(&"william"));
+        assert!(nicknames().formal_forms("Zzyzx").is_empty());
     }
 
     #[test]

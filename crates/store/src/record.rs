@@ -207,6 +207,7 @@ pub(crate) fn search_keys(child: &Child) -> Vec<i64> {
         forenames,
         surnames,
         date_of_birth: Some((dob.year(), u8::from(dob.month()), dob.day())),
+        birth_year: None,
         postcodes,
     };
     let mut keys: Vec<i64> = contactpoint_linkage::blocking_keys(&source)

@@ -180,6 +180,7 @@ fn query_keys(
         forenames: vec![forename],
         surnames: vec![surname],
         date_of_birth: dob,
+        birth_year: None,
         postcodes: postcode.into_iter().collect(),
     };
     contactpoint_linkage::blocking_keys(&source)
