@@ -12,7 +12,7 @@ use crate::generate::{Options, Population};
 
 /// Children per transaction: large enough that a round trip is cheap per
 /// child, small enough that a crash loses one batch at most.
-pub const DEFAULT_BATCH: usize = 2_000;
+pub const DEFAULT_BATCH: usize = 10_000;
 
 #[derive(Debug, Default)]
 pub struct LoadReport {
