@@ -18,11 +18,8 @@ mod view;
 
 use std::path::PathBuf;
 
-// The whole API, whether or not the binary names each type yet.
-#[allow(unused_imports)]
-pub use feeds::{FeedSummary, write_feeds};
-#[allow(unused_imports)]
-pub use population::{Household, Population, TruthChild};
+pub use feeds::write_feeds;
+pub use population::Population;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,12 @@ use contactpoint_ingest::CsvMapping;
 use contactpoint_ingest::fhir::{Resource, parse_line};
 use time::macros::date;
 
+use super::feeds::FeedSummary;
 use super::feeds::{
     HEALTH_FILE, LA_FILE, LA_MAPPING_FILE, POPULATION_FILE, SCHOOL_FILE, SCHOOL_MAPPING_FILE,
     TRUTH_FILE,
 };
+use super::population::{Household, TruthChild};
 use super::*;
 
 fn options(children: u64, seed: u64) -> Options {
