@@ -48,6 +48,7 @@ mod child;
 mod identifiers;
 mod involvement;
 mod provenance;
+mod search;
 mod text;
 
 pub use carer::{Carer, ContactDetails, Relationship};
@@ -66,4 +67,5 @@ pub use provenance::{
     Provenance, SourceId, SourceIdError, SourceRecordId, SourceRecordIdError, SourceRecordRef,
     Sourced,
 };
+pub use search::{BirthDateQuery, SearchError, SearchField, SearchInput, SearchQuery};
 pub use text::{Email, EmailError, Label, Name, PhoneNumber, TextError};

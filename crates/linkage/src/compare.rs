@@ -2,12 +2,16 @@
 
 use strsim::{damerau_levenshtein, jaro_winkler};
 
-use crate::{fold, phonetic_codes};
+use crate::phonetic::{PhoneticCodes, codes_of_folded};
+use crate::{fold, surname_key};
 
 /// How two names compare, best level first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NameLevel {
     Exact,
+    /// One word of a multi-word name equals the other name or one of its
+    /// words: `Smith` for `Smith-Jones`. Only profile scoring finds it.
+    Part,
     /// One typo: an insertion, deletion, substitution or swap of neighbours.
     OneEdit,
     /// Jaro-Winkler similarity of at least 0.9.
@@ -20,6 +24,99 @@ pub enum NameLevel {
     Null,
 }
 
+/// A name made ready for comparing many times: folded once, with its
+/// phonetic codes. Stored search profiles keep names in this form, so a
+/// search pays for folding and codes once per query, not per candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameForm {
+    folded: String,
+    codes: PhoneticCodes,
+}
+
+impl NameForm {
+    /// A given name, folded.
+    pub fn forename(name: &str) -> Self {
+        Self::from_folded(fold(name))
+    }
+
+    /// A surname under its [`surname_key`]: `MacDonald` and `McDonald`
+    /// become one form.
+    pub fn surname(name: &str) -> Self {
+        Self::from_folded(surname_key(name))
+    }
+
+    pub(crate) fn from_folded(folded: String) -> Self {
+        let codes = codes_of_folded(&folded);
+        Self { folded, codes }
+    }
+
+    pub(crate) fn from_parts(folded: String, codes: PhoneticCodes) -> Self {
+        Self { folded, codes }
+    }
+
+    pub fn folded(&self) -> &str {
+        &self.folded
+    }
+
+    pub fn codes(&self) -> &PhoneticCodes {
+        &self.codes
+    }
+
+    /// Each word of a multi-word name on its own (`smith jones` gives
+    /// `smith` and `jones`); nothing for a one-word name.
+    pub fn parts(&self) -> Vec<NameForm> {
+        let words: Vec<&str> = self.folded.split(' ').filter(|w| !w.is_empty()).collect();
+        if words.len() < 2 {
+            return Vec::new();
+        }
+        words
+            .into_iter()
+            .map(|w| Self::from_folded(w.to_owned()))
+            .collect()
+    }
+}
+
+/// Compares two prepared names.
+///
+/// ```
+/// use contactpoint_linkage::{compare_name_forms, NameForm, NameLevel};
+/// let (a, b) = (NameForm::surname("MacDonald"), NameForm::surname("McDonald"));
+/// assert_eq!(compare_name_forms(&a, &b), NameLevel::Exact);
+/// ```
+pub fn compare_name_forms(a: &NameForm, b: &NameForm) -> NameLevel {
+    let (x, y) = (a.folded.as_str(), b.folded.as_str());
+    if x.is_empty() || y.is_empty() {
+        return NameLevel::Null;
+    }
+    if x == y {
+        return NameLevel::Exact;
+    }
+    // Lengths that differ by more than one cannot be one edit apart.
+    if x.len().abs_diff(y.len()) <= 1 && damerau_levenshtein(x, y) == 1 {
+        return NameLevel::OneEdit;
+    }
+    if jaro_winkler(x, y) >= 0.9 {
+        return NameLevel::Close;
+    }
+    if a.codes.sound_alike(&b.codes) {
+        return NameLevel::SoundAlike;
+    }
+    NameLevel::Different
+}
+
+/// Compares two prepared given names: as [`compare_name_forms`], and a
+/// nickname or short form of the other where spelling alone finds nothing.
+pub fn compare_forename_forms(a: &NameForm, b: &NameForm) -> NameLevel {
+    match compare_name_forms(a, b) {
+        NameLevel::Different | NameLevel::SoundAlike
+            if crate::nicknames::nicknames().related_folded(&a.folded, &b.folded) =>
+        {
+            NameLevel::Nickname
+        }
+        level => level,
+    }
+}
+
 /// Compares two names after folding.
 ///
 /// ```
@@ -29,23 +126,7 @@ pub enum NameLevel {
 /// assert_eq!(compare_names("Smith", ""), NameLevel::Null);
 /// ```
 pub fn compare_names(a: &str, b: &str) -> NameLevel {
-    let (a, b) = (fold(a), fold(b));
-    if a.is_empty() || b.is_empty() {
-        return NameLevel::Null;
-    }
-    if a == b {
-        return NameLevel::Exact;
-    }
-    if damerau_levenshtein(&a, &b) == 1 {
-        return NameLevel::OneEdit;
-    }
-    if jaro_winkler(&a, &b) >= 0.9 {
-        return NameLevel::Close;
-    }
-    if phonetic_codes(&a).sound_alike(&phonetic_codes(&b)) {
-        return NameLevel::SoundAlike;
-    }
-    NameLevel::Different
+    compare_name_forms(&NameForm::forename(a), &NameForm::forename(b))
 }
 
 /// Compares two forenames: as [`compare_names`], and a nickname or short
@@ -57,12 +138,7 @@ pub fn compare_names(a: &str, b: &str) -> NameLevel {
 /// assert_eq!(compare_forenames("Wiliam", "William"), NameLevel::OneEdit);
 /// ```
 pub fn compare_forenames(a: &str, b: &str) -> NameLevel {
-    match compare_names(a, b) {
-        NameLevel::Different | NameLevel::SoundAlike if crate::nicknames().related(a, b) => {
-            NameLevel::Nickname
-        }
-        level => level,
-    }
+    compare_forename_forms(&NameForm::forename(a), &NameForm::forename(b))
 }
 
 /// How two dates of birth compare, best level first.

@@ -13,16 +13,20 @@ mod compare;
 mod nicknames;
 mod normalise;
 mod phonetic;
+mod profile;
 mod score;
+mod search;
 
 pub use blocking::{BlockingKey, KeyKind, KeySource, blocking_keys};
 pub use compare::{
-    DateLevel, NameLevel, PostcodeLevel, compare_dates, compare_forenames, compare_names,
-    compare_postcodes,
+    DateLevel, NameForm, NameLevel, PostcodeLevel, compare_dates, compare_forename_forms,
+    compare_forenames, compare_name_forms, compare_names, compare_postcodes,
 };
 pub use nicknames::{NICKNAMES_TSV, Nicknames, nicknames};
 pub use normalise::{fold, name_tokens, surname_key};
 pub use phonetic::{PhoneticCodes, phonetic_codes};
+pub use profile::{BirthDate, Names, Profile, ProfileError, known_gender};
 pub use score::{
     Evidence, Field, Model, NoTermFrequencies, Person, Probabilities, Score, TermFrequencies,
 };
+pub use search::{Band, Outcome, Ranked, Rules, rank};

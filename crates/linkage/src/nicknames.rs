@@ -72,8 +72,12 @@ impl Nicknames {
     /// assert!(!nicknames().related("Bill", "Grace"));
     /// ```
     pub fn related(&self, a: &str, b: &str) -> bool {
-        let (a, b) = (fold(a), fold(b));
-        match (self.formal_of.get(&a), self.formal_of.get(&b)) {
+        self.related_folded(&fold(a), &fold(b))
+    }
+
+    /// As [`Nicknames::related`], for names already folded.
+    pub(crate) fn related_folded(&self, a: &str, b: &str) -> bool {
+        match (self.formal_of.get(a), self.formal_of.get(b)) {
             (Some(x), Some(y)) => x.iter().any(|id| y.contains(id)),
             _ => false,
         }

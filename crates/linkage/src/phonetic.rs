@@ -32,7 +32,12 @@ impl PhoneticCodes {
 /// assert!(!phonetic_codes("Smith").sound_alike(&phonetic_codes("Jones")));
 /// ```
 pub fn phonetic_codes(name: &str) -> PhoneticCodes {
-    let folded: String = crate::fold(name).chars().filter(|c| *c != ' ').collect();
+    codes_of_folded(&crate::fold(name))
+}
+
+/// The codes of a name already folded (lower-case ASCII letters and spaces).
+pub(crate) fn codes_of_folded(folded: &str) -> PhoneticCodes {
+    let folded: String = folded.chars().filter(|c| *c != ' ').collect();
     let metaphone = DoubleMetaphone::new(Some(6)).double_metaphone(&folded);
     PhoneticCodes {
         metaphone: metaphone.primary(),

@@ -3,7 +3,8 @@
 //! not. Every score can explain itself field by field.
 
 use crate::compare::{DateLevel, NameLevel, PostcodeLevel};
-use crate::{compare_dates, compare_forenames, compare_names, compare_postcodes, fold};
+use crate::profile::known_gender;
+use crate::{BirthDate, Names, Profile, compare_dates, compare_postcodes};
 
 /// The probabilities behind one comparison level: `m`, that two records of
 /// the same child fall in this level; `u`, that two records of different
@@ -108,11 +109,13 @@ impl TermFrequencies for NoTermFrequencies {
 pub struct Model {
     /// log2 of the prior odds that two records drawn at random match.
     pub prior_weight: f64,
-    /// Exact, one edit, close, sound alike, nickname, different.
-    pub forename: [Probabilities; 6],
-    pub surname: [Probabilities; 6],
+    /// Exact, part, one edit, close, sound alike, nickname, different.
+    pub forename: [Probabilities; 7],
+    pub surname: [Probabilities; 7],
     /// Exact, day and month swapped, one digit, same year, different.
     pub date_of_birth: [Probabilities; 5],
+    /// When only a birth year is known: same year, different.
+    pub birth_year: [Probabilities; 2],
     /// Unit, sector, district, one character, different.
     pub postcode: [Probabilities; 5],
     /// Same, different.
@@ -131,6 +134,7 @@ impl Default for Model {
             prior_weight: -20.0,
             forename: [
                 p(0.86, 0.003),
+                p(0.02, 0.0003),
                 p(0.03, 0.0005),
                 p(0.02, 0.002),
                 p(0.02, 0.01),
@@ -140,6 +144,7 @@ impl Default for Model {
             // Surnames have no nicknames: that level never occurs.
             surname: [
                 p(0.90, 0.002),
+                p(0.02, 0.0002),
                 p(0.03, 0.0005),
                 p(0.02, 0.002),
                 p(0.02, 0.008),
@@ -160,25 +165,44 @@ impl Default for Model {
                 p(0.01, 0.000_05),
                 p(0.06, 0.996),
             ],
+            birth_year: [p(0.97, 0.056), p(0.03, 0.944)],
             gender: [p(0.99, 0.5), p(0.01, 0.5)],
             min_term_frequency: 1e-7,
         }
     }
 }
 
-/// `unknown` says nothing, like a missing value.
-fn known_gender(gender: Option<&str>) -> Option<&str> {
-    gender.filter(|g| *g != "unknown")
+pub(crate) fn date_index(level: DateLevel) -> (Option<usize>, &'static str) {
+    match level {
+        DateLevel::Exact => (Some(0), "exact"),
+        DateLevel::DayMonthSwapped => (Some(1), "day_month_swapped"),
+        DateLevel::OneDigit => (Some(2), "one_digit"),
+        DateLevel::SameYear => (Some(3), "same_year"),
+        DateLevel::Different => (Some(4), "different"),
+        DateLevel::Null => (None, "null"),
+    }
 }
 
-fn name_index(level: NameLevel) -> Option<(usize, &'static str)> {
+pub(crate) fn postcode_index(level: PostcodeLevel) -> (Option<usize>, &'static str) {
+    match level {
+        PostcodeLevel::Unit => (Some(0), "unit"),
+        PostcodeLevel::Sector => (Some(1), "sector"),
+        PostcodeLevel::District => (Some(2), "district"),
+        PostcodeLevel::OneCharacter => (Some(3), "one_character"),
+        PostcodeLevel::Different => (Some(4), "different"),
+        PostcodeLevel::Null => (None, "null"),
+    }
+}
+
+pub(crate) fn name_index(level: NameLevel) -> Option<(usize, &'static str)> {
     match level {
         NameLevel::Exact => Some((0, "exact")),
-        NameLevel::OneEdit => Some((1, "one_edit")),
-        NameLevel::Close => Some((2, "close")),
-        NameLevel::SoundAlike => Some((3, "sound_alike")),
-        NameLevel::Nickname => Some((4, "nickname")),
-        NameLevel::Different => Some((5, "different")),
+        NameLevel::Part => Some((1, "part")),
+        NameLevel::OneEdit => Some((2, "one_edit")),
+        NameLevel::Close => Some((3, "close")),
+        NameLevel::SoundAlike => Some((4, "sound_alike")),
+        NameLevel::Nickname => Some((5, "nickname")),
+        NameLevel::Different => Some((6, "different")),
         NameLevel::Null => None,
     }
 }
@@ -197,31 +221,40 @@ impl Model {
     /// assert!(model.score(&other, &record, &NoTermFrequencies).probability() < 0.01);
     /// ```
     pub fn score(&self, a: &Person<'_>, b: &Person<'_>, tf: &dyn TermFrequencies) -> Score {
+        self.compare(&a.profile(), &b.profile(), tf)
+    }
+
+    /// Compares a query (or feed record) with a stored profile, explaining
+    /// each field. Each field takes its best level over every name and
+    /// postcode the profile holds, so an old surname or an old address
+    /// counts as much as the current one.
+    pub fn compare(&self, query: &Profile, record: &Profile, tf: &dyn TermFrequencies) -> Score {
         let mut evidence = Vec::with_capacity(5);
         let names = [
-            (Field::Forename, a.forename, b.forename, &self.forename),
-            (Field::Surname, a.surname, b.surname, &self.surname),
+            (
+                Field::Forename,
+                &query.forenames,
+                &record.forenames,
+                &self.forename,
+            ),
+            (
+                Field::Surname,
+                &query.surnames,
+                &record.surnames,
+                &self.surname,
+            ),
         ];
         for (field, x, y, levels) in names {
-            let (x_name, y_name) = (x.unwrap_or_default(), y.unwrap_or_default());
-            let level = match field {
-                Field::Forename => compare_forenames(x_name, y_name),
-                _ => compare_names(x_name, y_name),
-            };
+            let (level, exact_on) = x.compare(y, field == Field::Forename);
             let Some((index, label)) = name_index(level) else {
-                evidence.push(Evidence {
-                    field,
-                    level: "null",
-                    weight: 0.0,
-                });
+                evidence.push(Evidence::null(field));
                 continue;
             };
             let mut weight = levels[index].match_weight();
-            if level == NameLevel::Exact {
-                let folded = fold(x.unwrap_or_default());
+            if let Some(folded) = exact_on {
                 let frequency = match field {
-                    Field::Surname => tf.surname(&folded),
-                    _ => tf.forename(&folded),
+                    Field::Surname => tf.surname(folded),
+                    _ => tf.forename(folded),
                 };
                 // Term-frequency adjustment: a match on a common name is
                 // worth less than one on a rare name.
@@ -236,53 +269,90 @@ impl Model {
             });
         }
 
-        let (index, label) = match compare_dates(a.date_of_birth, b.date_of_birth) {
-            DateLevel::Exact => (Some(0), "exact"),
-            DateLevel::DayMonthSwapped => (Some(1), "day_month_swapped"),
-            DateLevel::OneDigit => (Some(2), "one_digit"),
-            DateLevel::SameYear => (Some(3), "same_year"),
-            DateLevel::Different => (Some(4), "different"),
-            DateLevel::Null => (None, "null"),
-        };
-        let weight = index.map_or(0.0, |i| self.date_of_birth[i].match_weight());
-        evidence.push(Evidence {
-            field: Field::DateOfBirth,
-            level: label,
-            weight,
-        });
+        evidence.push(self.date_evidence(query.date_of_birth, record.date_of_birth));
 
-        let (index, label) = match compare_postcodes(
-            a.postcode.unwrap_or_default(),
-            b.postcode.unwrap_or_default(),
-        ) {
-            PostcodeLevel::Unit => (Some(0), "unit"),
-            PostcodeLevel::Sector => (Some(1), "sector"),
-            PostcodeLevel::District => (Some(2), "district"),
-            PostcodeLevel::OneCharacter => (Some(3), "one_character"),
-            PostcodeLevel::Different => (Some(4), "different"),
-            PostcodeLevel::Null => (None, "null"),
-        };
-        let weight = index.map_or(0.0, |i| self.postcode[i].match_weight());
+        let best_postcode = query
+            .postcodes
+            .iter()
+            .flat_map(|a| record.postcodes.iter().map(|b| compare_postcodes(a, b)))
+            .min()
+            .unwrap_or(PostcodeLevel::Null);
+        let (index, label) = postcode_index(best_postcode);
         evidence.push(Evidence {
             field: Field::Postcode,
             level: label,
-            weight,
+            weight: index.map_or(0.0, |i| self.postcode[i].match_weight()),
         });
 
-        let (index, label) = match (known_gender(a.gender), known_gender(b.gender)) {
+        let (index, label) = match (query.gender, record.gender) {
             (Some(x), Some(y)) if x == y => (Some(0), "same"),
             (Some(_), Some(_)) => (Some(1), "different"),
             _ => (None, "null"),
         };
-        let weight = index.map_or(0.0, |i| self.gender[i].match_weight());
         evidence.push(Evidence {
             field: Field::Gender,
             level: label,
-            weight,
+            weight: index.map_or(0.0, |i| self.gender[i].match_weight()),
         });
 
         let weight = self.prior_weight + evidence.iter().map(|e| e.weight).sum::<f64>();
         Score { weight, evidence }
+    }
+
+    fn date_evidence(&self, a: Option<BirthDate>, b: Option<BirthDate>) -> Evidence {
+        let full = |d: Option<BirthDate>| match d {
+            Some(BirthDate::Full(y, m, d)) => Some((y, m, d)),
+            _ => None,
+        };
+        let year = |d: BirthDate| match d {
+            BirthDate::Full(y, _, _) | BirthDate::Year(y) => y,
+        };
+        let (probabilities, label) = match (a, b) {
+            (Some(BirthDate::Year(_)), Some(other)) | (Some(other), Some(BirthDate::Year(_))) => {
+                let same = a.map(year) == Some(year(other)) && b.map(year) == Some(year(other));
+                if same {
+                    (Some(self.birth_year[0]), "same_year")
+                } else {
+                    (Some(self.birth_year[1]), "different_year")
+                }
+            }
+            _ => {
+                let (index, label) = date_index(compare_dates(full(a), full(b)));
+                (index.map(|i| self.date_of_birth[i]), label)
+            }
+        };
+        Evidence {
+            field: Field::DateOfBirth,
+            level: label,
+            weight: probabilities.map_or(0.0, |p| p.match_weight()),
+        }
+    }
+}
+
+impl Evidence {
+    fn null(field: Field) -> Self {
+        Self {
+            field,
+            level: "null",
+            weight: 0.0,
+        }
+    }
+}
+
+impl Person<'_> {
+    fn profile(&self) -> Profile {
+        Profile {
+            forenames: Names::forenames(self.forename),
+            surnames: Names::surnames(self.surname),
+            date_of_birth: self.date_of_birth.map(|(y, m, d)| BirthDate::Full(y, m, d)),
+            postcodes: self
+                .postcode
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+            gender: self.gender.and_then(known_gender),
+        }
     }
 }
 

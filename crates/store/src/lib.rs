@@ -5,17 +5,20 @@
 mod error;
 mod postgres;
 mod record;
+mod search;
 mod sqlite;
 pub mod testing;
 mod url;
 
 use std::future::Future;
 
-use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
-use time::OffsetDateTime;
+use contactpoint_domain::{Child, ChildId, ContactPointId, Gender, Name, SourceRecordRef};
+use contactpoint_linkage::Profile;
+use time::{Date, OffsetDateTime};
 
 pub use error::{Error, Result};
 pub use postgres::Postgres;
+pub use search::{SearchEngine, SearchOutcome, SearchResult};
 pub use sqlite::Sqlite;
 pub use url::{Backend, DatabaseUrl};
 
@@ -34,6 +37,53 @@ pub struct StoredChild {
     pub child: Child,
     pub version: i32,
     pub updated_at: OffsetDateTime,
+}
+
+/// What a search result shows of a child before the record is opened:
+/// enough to tell children apart, nothing more. A shielded child's
+/// district is held here but never shown to those the shield hides it from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildSummary {
+    pub child_id: ChildId,
+    pub contactpoint_id: ContactPointId,
+    pub given_name: Name,
+    pub family_name: Name,
+    pub date_of_birth: Date,
+    pub gender: Gender,
+    /// The current postcode's district (`LS6`), if an address is known.
+    pub district: Option<String>,
+    pub shielded: bool,
+}
+
+/// A child a search may return: its summary and the profile it is matched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub summary: ChildSummary,
+    pub profile: Profile,
+}
+
+/// How many searchable children bear a surname and a forename, and in all:
+/// the term frequencies of a search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameCounts {
+    pub surname: u64,
+    pub forename: u64,
+    pub children: u64,
+}
+
+impl NameCounts {
+    fn from_rows(rows: Vec<(String, i64)>) -> Self {
+        let mut counts = Self::default();
+        for (kind, children) in rows {
+            let children = u64::try_from(children).unwrap_or_default();
+            match kind.as_str() {
+                "surname" => counts.surname = children,
+                "forename" => counts.forename = children,
+                _ => counts.children = children,
+            }
+        }
+        counts
+    }
 }
 
 /// A superseded version of a child, kept whole.
@@ -75,14 +125,22 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Superseded versions, oldest first.
     fn child_history(&self, id: ChildId) -> impl Future<Output = Result<Vec<ChildVersion>>> + Send;
 
-    /// Children sharing at least one of `keys` (blocking-key hashes), most
-    /// shared keys first, at most `limit`. Archived children are never
-    /// candidates.
+    /// Children sharing at least one of `keys` (blocking-key hashes), at
+    /// most `limit`, those sharing the most keys kept first. Archived
+    /// children are never candidates.
     fn candidates(
         &self,
         keys: &[i64],
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<ChildId>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Candidate>>> + Send;
+
+    /// How many searchable children bear the surname (under its surname
+    /// key) and the forename (folded), and how many there are in all.
+    fn name_counts(
+        &self,
+        surname: &str,
+        forename: &str,
+    ) -> impl Future<Output = Result<NameCounts>> + Send;
 
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
 

@@ -11,8 +11,8 @@ use time::{Date, OffsetDateTime};
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::record::{ChildParts, Rows, VersionRow};
-use crate::{ChildVersion, DatabaseUrl, Error, Result, Store, StoredChild};
+use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
+use crate::{Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Store, StoredChild};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -160,6 +160,39 @@ impl Postgres {
         .bind(k.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
         .execute(&mut *conn)
         .await?;
+        let p = &rows.profiles;
+        sqlx::query(
+            "INSERT INTO search_profiles (child_id, contactpoint_id, given_name, family_name, \
+             date_of_birth, gender, district, shielded, profile) \
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[], \
+             $6::text[], $7::text[], $8::bool[], $9::text[])",
+        )
+        .bind(p.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
+        .bind(
+            p.iter()
+                .map(|r| r.contactpoint_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(p.iter().map(|r| r.given_name.as_str()).collect::<Vec<_>>())
+        .bind(p.iter().map(|r| r.family_name.as_str()).collect::<Vec<_>>())
+        .bind(p.iter().map(|r| r.date_of_birth).collect::<Vec<Date>>())
+        .bind(p.iter().map(|r| r.gender).collect::<Vec<_>>())
+        .bind(p.iter().map(|r| r.district.as_deref()).collect::<Vec<_>>())
+        .bind(p.iter().map(|r| r.shielded).collect::<Vec<_>>())
+        .bind(p.iter().map(|r| r.profile.as_str()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+        let n = &rows.name_counts;
+        sqlx::query(
+            "INSERT INTO name_counts (kind, name, children) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[]) \
+             ON CONFLICT (kind, name) DO UPDATE SET children = name_counts.children + EXCLUDED.children",
+        )
+        .bind(n.iter().map(|r| r.kind).collect::<Vec<_>>())
+        .bind(n.iter().map(|r| r.name.as_str()).collect::<Vec<_>>())
+        .bind(n.iter().map(|r| r.delta).collect::<Vec<i64>>())
+        .execute(&mut *conn)
+        .await?;
         let s = &rows.source_records;
         sqlx::query(
             "INSERT INTO source_records (source, record_id, child_id) \
@@ -244,7 +277,6 @@ impl Store for Postgres {
     #[instrument(skip_all)]
     async fn update_child(&self, child: &Child, expected_version: i32) -> Result<i32> {
         let id = child.id.as_uuid();
-        let rows = Rows::from_children(std::slice::from_ref(child))?;
         let now = crate::now();
         let mut tx = self.pool.begin().await?;
         // Lock the row so a concurrent writer waits, then sees the new version.
@@ -257,6 +289,7 @@ impl Store for Postgres {
         if current.version != expected_version {
             return Err(Error::Conflict("version".into()));
         }
+        let rows = Rows::replacing(std::slice::from_ref(child), &[&current.child])?;
         sqlx::query(
             "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) \
              VALUES ($1, $2, $3::jsonb, $4, $5)",
@@ -297,6 +330,7 @@ impl Store for Postgres {
             "DELETE FROM involvements WHERE child_id = $1",
             "DELETE FROM source_records WHERE child_id = $1",
             "DELETE FROM search_keys WHERE child_id = $1",
+            "DELETE FROM search_profiles WHERE child_id = $1",
         ] {
             sqlx::query(delete).bind(id).execute(&mut *tx).await?;
         }
@@ -318,20 +352,36 @@ impl Store for Postgres {
     }
 
     #[instrument(skip_all, fields(keys = keys.len()))]
-    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<ChildId>> {
+    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<Candidate>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT k.child_id FROM search_keys k JOIN children c ON c.id = k.child_id \
-             WHERE c.status <> 'archived' AND k.key = ANY($1) \
-             GROUP BY k.child_id ORDER BY COUNT(*) DESC, k.child_id LIMIT $2",
+        let rows: Vec<CandidateRow> = sqlx::query_as(
+            "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
+             p.gender, p.district, p.shielded, p.profile \
+             FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys WHERE key = ANY($1) \
+             GROUP BY child_id ORDER BY shared DESC, child_id LIMIT $2) k \
+             JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
         )
         .bind(keys)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        Ok(ids.into_iter().map(ChildId::from_uuid).collect())
+        rows.into_iter().map(CandidateRow::decode).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn name_counts(&self, surname: &str, forename: &str) -> Result<NameCounts> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, children FROM name_counts \
+             WHERE (kind = 'surname' AND name = $1) OR (kind = 'forename' AND name = $2) \
+             OR (kind = 'all' AND name = '')",
+        )
+        .bind(surname)
+        .bind(forename)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(NameCounts::from_rows(rows))
     }
 
     async fn count_children(&self) -> Result<u64> {

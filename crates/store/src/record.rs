@@ -6,11 +6,14 @@ use contactpoint_domain::{
     NhsNumber, PersonName, RecordStatus, SensitiveInvolvement, Shield, SourceId, SourceRecordId,
     SourceRecordRef, Sourced, Upn,
 };
+use std::collections::HashMap;
+
+use contactpoint_linkage::{BirthDate, Names, Profile, fold, known_gender, surname_key};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-use crate::{ChildVersion, Result};
+use crate::{Candidate, ChildSummary, ChildVersion, Result};
 
 /// The identity part of a child: everything but carers, services and source
 /// records, which have their own tables.
@@ -84,6 +87,28 @@ pub(crate) struct SearchKeyRow {
     pub child_id: Uuid,
 }
 
+/// What a search reads of a child: its linkage profile and the summary a
+/// result shows.
+pub(crate) struct ProfileRow {
+    pub child_id: Uuid,
+    pub contactpoint_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Date,
+    pub gender: &'static str,
+    pub district: Option<String>,
+    pub shielded: bool,
+    pub profile: String,
+}
+
+/// A change to how many children bear a name (`all` and `""` for the
+/// count of every searchable child).
+pub(crate) struct NameCountRow {
+    pub kind: &'static str,
+    pub name: String,
+    pub delta: i64,
+}
+
 pub(crate) struct SourceRecordRow {
     pub source: String,
     pub record_id: String,
@@ -98,18 +123,39 @@ pub(crate) struct Rows {
     pub involvements: Vec<InvolvementRow>,
     pub source_records: Vec<SourceRecordRow>,
     pub search_keys: Vec<SearchKeyRow>,
+    pub profiles: Vec<ProfileRow>,
+    pub name_counts: Vec<NameCountRow>,
 }
 
 impl Rows {
     pub fn from_children(children: &[Child]) -> Result<Self> {
+        Self::replacing(children, &[])
+    }
+
+    /// The rows of `children`, with the name counts of the records they
+    /// replace (`previous`) taken away.
+    pub fn replacing(children: &[Child], previous: &[&Child]) -> Result<Self> {
         let mut rows = Rows::default();
+        let mut counts: HashMap<(&'static str, String), i64> = HashMap::new();
         for child in children {
             rows.push(child)?;
+            count_names(child, 1, &mut counts);
+        }
+        for child in previous {
+            count_names(child, -1, &mut counts);
         }
         // Keys in index order: a batch then walks the key index once
         // instead of jumping about it for every child.
         rows.search_keys
             .sort_unstable_by_key(|k| (k.key, k.child_id));
+        rows.name_counts = counts
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|((kind, name), delta)| NameCountRow { kind, name, delta })
+            .collect();
+        // A stable order, so concurrent writers lock the counts in one order.
+        rows.name_counts
+            .sort_unstable_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         Ok(rows)
     }
 
@@ -173,8 +219,21 @@ impl Rows {
                 detail,
             });
         }
-        for key in search_keys(child) {
-            self.search_keys.push(SearchKeyRow { key, child_id });
+        if searchable(child) {
+            for key in search_keys(child) {
+                self.search_keys.push(SearchKeyRow { key, child_id });
+            }
+            self.profiles.push(ProfileRow {
+                child_id,
+                contactpoint_id: child.contactpoint_id.compact(),
+                given_name: child.name.value.given.to_string(),
+                family_name: child.name.value.family.to_string(),
+                date_of_birth: child.date_of_birth.value,
+                gender: child.gender.value.as_str(),
+                district: child.postcode().map(|p| p.district().to_owned()),
+                shielded: child.is_shielded(),
+                profile: profile(child).encode(),
+            });
         }
         for record in &child.source_records {
             self.source_records.push(SourceRecordRow {
@@ -187,32 +246,58 @@ impl Rows {
     }
 }
 
+/// Whether a search may find the child: archived records are never found.
+fn searchable(child: &Child) -> bool {
+    !matches!(child.status, RecordStatus::Archived { .. })
+}
+
+/// Every name and postcode the child has had, current first.
+struct MatchFields<'a> {
+    forenames: Vec<&'a str>,
+    surnames: Vec<&'a str>,
+    postcodes: Vec<&'a str>,
+}
+
+impl<'a> MatchFields<'a> {
+    fn of(child: &'a Child) -> Self {
+        let names =
+            std::iter::once(&child.name.value).chain(child.previous_names.iter().map(|n| &n.value));
+        let (mut forenames, mut surnames) = (Vec::new(), Vec::new());
+        for name in names {
+            forenames.push(name.given.as_str());
+            surnames.push(name.family.as_str());
+        }
+        if let Some(preferred) = &child.preferred_given_name {
+            forenames.push(preferred.value.as_str());
+        }
+        let postcodes = child
+            .address
+            .iter()
+            .chain(&child.previous_addresses)
+            .map(|a| a.value.postcode().as_str())
+            .collect();
+        Self {
+            forenames,
+            surnames,
+            postcodes,
+        }
+    }
+}
+
+fn ymd(date: Date) -> (i32, u8, u8) {
+    (date.year(), u8::from(date.month()), date.day())
+}
+
 /// The blocking keys of every name and address the child has had, so a
 /// search by an old surname or an old postcode still finds them.
 pub(crate) fn search_keys(child: &Child) -> Vec<i64> {
-    let names =
-        std::iter::once(&child.name.value).chain(child.previous_names.iter().map(|n| &n.value));
-    let (mut forenames, mut surnames) = (Vec::new(), Vec::new());
-    for name in names {
-        forenames.push(name.given.as_str());
-        surnames.push(name.family.as_str());
-    }
-    if let Some(preferred) = &child.preferred_given_name {
-        forenames.push(preferred.value.as_str());
-    }
-    let postcodes = child
-        .address
-        .iter()
-        .chain(&child.previous_addresses)
-        .map(|a| a.value.postcode().as_str())
-        .collect();
-    let dob = child.date_of_birth.value;
+    let fields = MatchFields::of(child);
     let source = contactpoint_linkage::KeySource {
-        forenames,
-        surnames,
-        date_of_birth: Some((dob.year(), u8::from(dob.month()), dob.day())),
+        forenames: fields.forenames,
+        surnames: fields.surnames,
+        date_of_birth: Some(ymd(child.date_of_birth.value)),
         birth_year: None,
-        postcodes,
+        postcodes: fields.postcodes,
     };
     let mut keys: Vec<i64> = contactpoint_linkage::blocking_keys(&source)
         .iter()
@@ -221,6 +306,34 @@ pub(crate) fn search_keys(child: &Child) -> Vec<i64> {
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// What a search matches the child on.
+pub(crate) fn profile(child: &Child) -> Profile {
+    let fields = MatchFields::of(child);
+    let (y, m, d) = ymd(child.date_of_birth.value);
+    Profile {
+        forenames: Names::forenames(fields.forenames),
+        surnames: Names::surnames(fields.surnames),
+        date_of_birth: Some(BirthDate::Full(y, m, d)),
+        postcodes: fields.postcodes.into_iter().map(str::to_owned).collect(),
+        gender: known_gender(child.gender.value.as_str()),
+    }
+}
+
+/// Adds `delta` to the counts of the child's current names, if a search
+/// may find the child.
+fn count_names(child: &Child, delta: i64, counts: &mut HashMap<(&'static str, String), i64>) {
+    if !searchable(child) {
+        return;
+    }
+    for (kind, name) in [
+        ("surname", surname_key(child.name.value.family.as_str())),
+        ("forename", fold(child.name.value.given.as_str())),
+        ("all", String::new()),
+    ] {
+        *counts.entry((kind, name)).or_default() += delta;
+    }
 }
 
 /// The parts of one child read back from its tables.
@@ -306,6 +419,40 @@ impl VersionRow {
             version: self.version,
             recorded_at: self.recorded_at,
             superseded_at: self.superseded_at,
+        })
+    }
+}
+
+/// A row of `search_profiles`, as both backends read it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CandidateRow {
+    child_id: Uuid,
+    contactpoint_id: String,
+    given_name: String,
+    family_name: String,
+    date_of_birth: Date,
+    gender: String,
+    district: Option<String>,
+    shielded: bool,
+    profile: String,
+}
+
+impl CandidateRow {
+    pub fn decode(self) -> Result<Candidate> {
+        let decode = |e: &dyn std::fmt::Display| crate::Error::Decode(e.to_string());
+        Ok(Candidate {
+            summary: ChildSummary {
+                child_id: ChildId::from_uuid(self.child_id),
+                contactpoint_id: ContactPointId::parse(&self.contactpoint_id)
+                    .map_err(|e| decode(&e))?,
+                given_name: Name::parse(&self.given_name).map_err(|e| decode(&e))?,
+                family_name: Name::parse(&self.family_name).map_err(|e| decode(&e))?,
+                date_of_birth: self.date_of_birth,
+                gender: Gender::parse(&self.gender).ok_or_else(|| decode(&"unknown gender"))?,
+                district: self.district,
+                shielded: self.shielded,
+            },
+            profile: Profile::decode(&self.profile).map_err(|e| decode(&e))?,
         })
     }
 }

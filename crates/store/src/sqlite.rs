@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::record::{ChildParts, Rows, VersionRow};
-use crate::{ChildVersion, DatabaseUrl, Error, Result, Store, StoredChild};
+use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
+use crate::{Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Store, StoredChild};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -168,6 +168,34 @@ impl Sqlite {
             });
             q.build().execute(&mut *conn).await?;
         }
+        for chunk in rows.profiles.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO search_profiles (child_id, contactpoint_id, given_name, family_name, \
+                 date_of_birth, gender, district, shielded, profile) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.child_id)
+                    .push_bind(&r.contactpoint_id)
+                    .push_bind(&r.given_name)
+                    .push_bind(&r.family_name)
+                    .push_bind(r.date_of_birth)
+                    .push_bind(r.gender)
+                    .push_bind(&r.district)
+                    .push_bind(r.shielded)
+                    .push_bind(&r.profile);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        for chunk in rows.name_counts.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new("INSERT INTO name_counts (kind, name, children) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.kind).push_bind(&r.name).push_bind(r.delta);
+            });
+            q.push(
+                " ON CONFLICT (kind, name) DO UPDATE SET children = children + excluded.children",
+            );
+            q.build().execute(&mut *conn).await?;
+        }
         for chunk in rows.source_records.chunks(ROWS_PER_STATEMENT) {
             let mut q =
                 QueryBuilder::new("INSERT INTO source_records (source, record_id, child_id) ");
@@ -254,7 +282,6 @@ impl Store for Sqlite {
     #[instrument(skip_all)]
     async fn update_child(&self, child: &Child, expected_version: i32) -> Result<i32> {
         let id = child.id.as_uuid();
-        let rows = Rows::from_children(std::slice::from_ref(child))?;
         let now = crate::now();
         // IMMEDIATE takes the write lock before reading, so a concurrent
         // writer waits instead of failing on lock upgrade.
@@ -263,6 +290,7 @@ impl Store for Sqlite {
         if current.version != expected_version {
             return Err(Error::Conflict("version".into()));
         }
+        let rows = Rows::replacing(std::slice::from_ref(child), &[&current.child])?;
         sqlx::query(
             "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) \
              VALUES (?, ?, ?, ?, ?)",
@@ -302,6 +330,7 @@ impl Store for Sqlite {
             "DELETE FROM involvements WHERE child_id = ?",
             "DELETE FROM source_records WHERE child_id = ?",
             "DELETE FROM search_keys WHERE child_id = ?",
+            "DELETE FROM search_profiles WHERE child_id = ?",
         ] {
             sqlx::query(delete).bind(id).execute(&mut *tx).await?;
         }
@@ -323,22 +352,40 @@ impl Store for Sqlite {
     }
 
     #[instrument(skip_all, fields(keys = keys.len()))]
-    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<ChildId>> {
+    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<Candidate>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         let mut q = QueryBuilder::new(
-            "SELECT k.child_id FROM search_keys k JOIN children c ON c.id = k.child_id \
-             WHERE c.status != 'archived' AND k.key IN (",
+            "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
+             p.gender, p.district, p.shielded, p.profile \
+             FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys WHERE key IN (",
         );
         let mut list = q.separated(", ");
         for key in keys {
             list.push_bind(*key);
         }
-        q.push(") GROUP BY k.child_id ORDER BY COUNT(*) DESC, k.child_id LIMIT ");
+        q.push(") GROUP BY child_id ORDER BY shared DESC, child_id LIMIT ");
         q.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let ids: Vec<Uuid> = q.build_query_scalar().fetch_all(&self.pool).await?;
-        Ok(ids.into_iter().map(ChildId::from_uuid).collect())
+        q.push(
+            ") k JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
+        );
+        let rows: Vec<CandidateRow> = q.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter().map(CandidateRow::decode).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn name_counts(&self, surname: &str, forename: &str) -> Result<NameCounts> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, children FROM name_counts \
+             WHERE (kind = 'surname' AND name = ?) OR (kind = 'forename' AND name = ?) \
+             OR (kind = 'all' AND name = '')",
+        )
+        .bind(surname)
+        .bind(forename)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(NameCounts::from_rows(rows))
     }
 
     async fn count_children(&self) -> Result<u64> {

@@ -5,4 +5,5 @@
 mod backends;
 mod fixtures;
 mod opening;
+mod search;
 mod stories;

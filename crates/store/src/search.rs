@@ -1,0 +1,161 @@
+//! Finding a child: a practitioner's query becomes blocking keys, the store
+//! fetches the few children sharing one, and the linkage kernel scores,
+//! bands and caps them.
+
+use contactpoint_domain::{BirthDateQuery, SearchQuery};
+use contactpoint_linkage::{
+    Band, BirthDate, KeySource, Model, Names, Outcome, Profile, Rules, Score, TermFrequencies,
+    blocking_keys, fold, known_gender, rank, surname_key,
+};
+
+use crate::{ChildSummary, NameCounts, Result, Store};
+
+/// A child found, with its band and its score explained field by field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    pub child: ChildSummary,
+    pub band: Band,
+    pub score: Score,
+}
+
+/// What a search answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchOutcome {
+    /// At most [`Rules::max_results`], best first.
+    Matches(Vec<SearchResult>),
+    /// More good matches than may be shown: the query must say more.
+    TooMany,
+    None,
+}
+
+/// The matching model and the rules a search applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchEngine {
+    pub model: Model,
+    pub rules: Rules,
+    /// The most candidates a search scores. Keys are narrow enough that a
+    /// true match is almost never beyond this; it bounds the worst case.
+    pub candidate_limit: usize,
+}
+
+impl Default for SearchEngine {
+    fn default() -> Self {
+        Self {
+            model: Model::default(),
+            rules: Rules::default(),
+            candidate_limit: 400,
+        }
+    }
+}
+
+/// The frequencies of the query's own names among all searchable children.
+struct QueryFrequencies {
+    surname: String,
+    forename: String,
+    counts: NameCounts,
+}
+
+impl QueryFrequencies {
+    fn share(&self, count: u64) -> f64 {
+        // A name no current record bears is rare, not impossible.
+        count.max(1) as f64 / self.counts.children.max(1) as f64
+    }
+}
+
+impl TermFrequencies for QueryFrequencies {
+    fn surname(&self, folded: &str) -> Option<f64> {
+        (folded == self.surname).then(|| self.share(self.counts.surname))
+    }
+    fn forename(&self, folded: &str) -> Option<f64> {
+        (folded == self.forename).then(|| self.share(self.counts.forename))
+    }
+}
+
+/// The query as a linkage profile.
+fn profile(query: &SearchQuery) -> Profile {
+    Profile {
+        forenames: Names::forenames(query.forename.iter().map(|n| n.as_str())),
+        surnames: Names::surnames([query.surname.as_str()]),
+        date_of_birth: query.date_of_birth.map(|d| match d {
+            BirthDateQuery::Full(d) => BirthDate::Full(d.year(), u8::from(d.month()), d.day()),
+            BirthDateQuery::Year(y) => BirthDate::Year(y),
+        }),
+        postcodes: query.postcode.iter().map(|p| p.to_string()).collect(),
+        gender: query.gender.and_then(|g| known_gender(g.as_str())),
+    }
+}
+
+fn keys(query: &SearchQuery) -> Vec<i64> {
+    let (date_of_birth, birth_year) = match query.date_of_birth {
+        Some(BirthDateQuery::Full(d)) => (Some((d.year(), u8::from(d.month()), d.day())), None),
+        Some(BirthDateQuery::Year(y)) => (None, Some(y)),
+        None => (None, None),
+    };
+    let source = KeySource {
+        forenames: query.forename.iter().map(|n| n.as_str()).collect(),
+        surnames: vec![query.surname.as_str()],
+        date_of_birth,
+        birth_year,
+        postcodes: query.postcode.iter().map(|p| p.as_str()).collect(),
+    };
+    blocking_keys(&source).iter().map(|k| k.hash).collect()
+}
+
+impl SearchEngine {
+    /// Runs a checked query against a store.
+    pub async fn search<S: Store>(&self, store: &S, query: &SearchQuery) -> Result<SearchOutcome> {
+        let mut candidates = store.candidates(&keys(query), self.candidate_limit).await?;
+        // A search by a field a shield hides never returns a shielded
+        // child: it would confirm where the child lives.
+        if query.uses_hidden_fields() {
+            candidates.retain(|c| !c.summary.shielded);
+        }
+        let frequencies = QueryFrequencies {
+            surname: surname_key(query.surname.as_str()),
+            forename: query
+                .forename
+                .as_ref()
+                .map(|n| fold(n.as_str()))
+                .unwrap_or_default(),
+            counts: NameCounts::default(),
+        };
+        let counts = store
+            .name_counts(&frequencies.surname, &frequencies.forename)
+            .await?;
+        let frequencies = QueryFrequencies {
+            counts,
+            ..frequencies
+        };
+        // The prior: one child in the whole population is the one sought.
+        let model = Model {
+            prior_weight: -(counts.children.max(2) as f64).log2(),
+            ..self.model.clone()
+        };
+        let candidates = candidates
+            .into_iter()
+            .map(|c| (c.summary, c.profile))
+            .collect();
+        Ok(
+            match rank(
+                &model,
+                &self.rules,
+                &profile(query),
+                candidates,
+                &frequencies,
+            ) {
+                Outcome::Matches(ranked) => SearchOutcome::Matches(
+                    ranked
+                        .into_iter()
+                        .map(|r| SearchResult {
+                            child: r.candidate,
+                            band: r.band,
+                            score: r.score,
+                        })
+                        .collect(),
+                ),
+                Outcome::TooMany => SearchOutcome::TooMany,
+                Outcome::None => SearchOutcome::None,
+            },
+        )
+    }
+}

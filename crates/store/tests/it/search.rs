@@ -1,0 +1,175 @@
+//! Searching, as every backend must answer it: the engine over the store.
+
+use contactpoint_domain::{SearchInput, SearchQuery, Shield};
+use contactpoint_linkage::Band;
+use contactpoint_store::{SearchEngine, SearchOutcome, Store};
+use time::macros::{date, datetime};
+
+use crate::fixtures::{child, person};
+
+crate::conformance!(
+    a_misspelt_name_and_a_date_find_the_child_first_and_strong,
+    a_search_by_postcode_never_returns_a_shielded_child,
+    name_counts_follow_additions_changes_and_archiving,
+    too_many_good_matches_ask_for_more_detail,
+    an_unknown_child_is_not_found_by_search,
+);
+
+fn query(input: SearchInput<'_>) -> SearchQuery {
+    SearchQuery::parse(&input, date!(2026 - 11 - 25)).unwrap()
+}
+
+async fn search(store: &impl Store, input: SearchInput<'_>) -> SearchOutcome {
+    SearchEngine::default()
+        .search(store, &query(input))
+        .await
+        .unwrap()
+}
+
+async fn a_misspelt_name_and_a_date_find_the_child_first_and_strong(store: impl Store) {
+    let sought = child(1);
+    let mut other = child(2);
+    other.date_of_birth.value = date!(2018 - 01 - 12);
+    store
+        .insert_children(&[sought.clone(), other])
+        .await
+        .unwrap();
+
+    let outcome = search(
+        &store,
+        SearchInput {
+            surname: Some("Okonkow"),
+            forename: Some("Millie"),
+            date_of_birth: Some("2019-03-04"),
+            ..Default::default()
+        },
+    )
+    .await;
+
+    let SearchOutcome::Matches(results) = outcome else {
+        panic!("expected matches, got {outcome:?}");
+    };
+    assert_eq!(results[0].child.child_id, sought.id);
+    assert_eq!(results[0].band, Band::Strong);
+    assert_eq!(results[0].child.district.as_deref(), Some("LS6"));
+    let levels: Vec<_> = results[0].score.evidence.iter().map(|e| e.level).collect();
+    assert_eq!(levels[..3], ["exact", "one_edit", "day_month_swapped"]);
+}
+
+async fn a_search_by_postcode_never_returns_a_shielded_child(store: impl Store) {
+    let mut shielded = child(3);
+    shielded.shield = Some(Shield {
+        since: datetime!(2026-09-01 10:00 UTC),
+        set_by: contactpoint_domain::Label::parse("Leeds local management team").unwrap(),
+    });
+    store
+        .insert_children(std::slice::from_ref(&shielded))
+        .await
+        .unwrap();
+
+    let by_postcode = search(
+        &store,
+        SearchInput {
+            surname: Some("Okonkwo"),
+            postcode: Some("LS6 2AB"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let by_visible_fields = search(
+        &store,
+        SearchInput {
+            surname: Some("Okonkwo"),
+            date_of_birth: Some("2019-04-03"),
+            ..Default::default()
+        },
+    )
+    .await;
+
+    assert_eq!(by_postcode, SearchOutcome::None);
+    let SearchOutcome::Matches(results) = by_visible_fields else {
+        panic!("a shielded child is found by what is visible");
+    };
+    assert!(results[0].child.shielded);
+}
+
+async fn name_counts_follow_additions_changes_and_archiving(store: impl Store) {
+    let children: Vec<_> = (10..13).map(child).collect();
+    store.insert_children(&children).await.unwrap();
+    let mut renamed = children[0].clone();
+    renamed.name.value = person("Amelia", "Nowak");
+    store.update_child(&renamed, 1).await.unwrap();
+    let mut archived = children[1].clone();
+    archived.status = contactpoint_domain::RecordStatus::Archived {
+        archived_on: date!(2026 - 11 - 01),
+    };
+    store.update_child(&archived, 1).await.unwrap();
+
+    let okonkwo = store.name_counts("okonkwo", "amelia").await.unwrap();
+    let nowak = store.name_counts("nowak", "nobody").await.unwrap();
+
+    assert_eq!(
+        (okonkwo.surname, okonkwo.forename, okonkwo.children),
+        (1, 2, 2)
+    );
+    assert_eq!((nowak.surname, nowak.forename), (1, 0));
+}
+
+async fn too_many_good_matches_ask_for_more_detail(store: impl Store) {
+    let alike: Vec<_> = (20..32)
+        .map(|n| {
+            let mut c = child(n);
+            c.date_of_birth.value = date!(2019 - 01 - 01)
+                .replace_day(u8::try_from(n - 19).unwrap())
+                .unwrap();
+            c
+        })
+        .collect();
+    store.insert_children(&alike).await.unwrap();
+
+    let vague = search(
+        &store,
+        SearchInput {
+            surname: Some("Okonkwo"),
+            forename: Some("Amelia"),
+            date_of_birth: Some("2019"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let precise = search(
+        &store,
+        SearchInput {
+            surname: Some("Okonkwo"),
+            forename: Some("Amelia"),
+            date_of_birth: Some("2019-01-05"),
+            ..Default::default()
+        },
+    )
+    .await;
+
+    assert_eq!(vague, SearchOutcome::TooMany);
+    let SearchOutcome::Matches(results) = precise else {
+        panic!("expected matches");
+    };
+    assert_eq!(results[0].child.child_id, alike[4].id);
+    assert_eq!(results[0].band, Band::Exact);
+    assert!(results.len() <= 10);
+}
+
+async fn an_unknown_child_is_not_found_by_search(store: impl Store) {
+    store.insert_children(&[child(40)]).await.unwrap();
+
+    let outcome = search(
+        &store,
+        SearchInput {
+            surname: Some("Mensah"),
+            forename: Some("Kwame"),
+            date_of_birth: Some("2011-09-30"),
+            ..Default::default()
+        },
+    )
+    .await;
+
+    assert_eq!(outcome, SearchOutcome::None);
+}
