@@ -25,8 +25,11 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("max-age=31536000; includeSubDomains"),
     );
     // Pages may show a child's details: never keep them in a shared cache
-    // or the browser's history cache.
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // or the browser's history cache. Only a handler whose answer is the
+    // same for everyone (the style sheet, the icon) sets its own.
+    headers
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     headers.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),

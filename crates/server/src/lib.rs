@@ -1,6 +1,7 @@
 //! ContactPoint's web service: pages for practitioners and teams, the JSON
 //! API and health checks, over any [`Store`].
 
+mod assets;
 mod error;
 mod headers;
 mod routes;
@@ -27,6 +28,7 @@ pub struct AppState<S> {
 pub fn router<S: Store>(store: S) -> Router {
     Router::new()
         .merge(routes::router())
+        .merge(assets::router())
         .with_state(AppState { store })
         .layer(axum::middleware::from_fn(headers::security_headers))
         // Spans carry the route's pattern and a request id, never the URI:

@@ -1,5 +1,6 @@
 //! The service through its real HTTP server, on a real database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod helpers;
 mod pages;
