@@ -1,17 +1,20 @@
 //! ContactPoint's web service: pages for practitioners and teams, the JSON
 //! API and health checks, over any [`Store`].
 
+mod api;
 mod assets;
 mod error;
 mod headers;
+mod pages;
 mod routes;
+mod views;
 
 use std::future::Future;
 
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::Request;
-use contactpoint_store::Store;
+use contactpoint_store::{SearchEngine, Store};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -22,6 +25,13 @@ pub use error::HttpError;
 #[derive(Clone)]
 pub struct AppState<S> {
     pub store: S,
+    pub engine: SearchEngine,
+}
+
+/// Today's date, for ages and date checks. UTC: England is at most an hour
+/// ahead, and no rule here turns on the hour around midnight.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
 }
 
 /// The whole service as a router, ready to serve or to call in tests.
@@ -29,7 +39,12 @@ pub fn router<S: Store>(store: S) -> Router {
     Router::new()
         .merge(routes::router())
         .merge(assets::router())
-        .with_state(AppState { store })
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .with_state(AppState {
+            store,
+            engine: SearchEngine::default(),
+        })
         .layer(axum::middleware::from_fn(headers::security_headers))
         // Spans carry the route's pattern and a request id, never the URI:
         // query strings may hold personal data.

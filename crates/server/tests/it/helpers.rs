@@ -1,3 +1,4 @@
+use contactpoint_domain::Child;
 use contactpoint_store::{DatabaseUrl, Postgres, Sqlite, Store, testing};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -55,15 +56,49 @@ async fn spawn_with<S: Store>(store: S, backend: &'static str, cleanup: Cleanup)
 /// The service on SQLite, and on PostgreSQL too when the tests have a
 /// server (`CONTACTPOINT_TEST_POSTGRES_URL`): each test runs on every one.
 pub async fn spawn_apps() -> Vec<TestApp> {
+    spawn_apps_with(&[]).await
+}
+
+/// As [`spawn_apps`], each database holding `children`.
+pub async fn spawn_apps_with(children: &[Child]) -> Vec<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Sqlite::open(&DatabaseUrl::sqlite_in(dir.path()))
         .await
         .unwrap();
+    sqlite.insert_children(children).await.unwrap();
     let mut apps = vec![spawn_with(sqlite, "sqlite", Cleanup::Sqlite(dir)).await];
     if let Some(admin_url) = testing::postgres_admin_url() {
         let url = testing::create_postgres_database(&admin_url).await.unwrap();
         let postgres = Postgres::connect(&url).await.unwrap();
+        postgres.insert_children(children).await.unwrap();
         apps.push(spawn_with(postgres, "postgres", Cleanup::Postgres { admin_url, url }).await);
     }
     apps
+}
+
+/// Children to search among: the fixture child (Amelia Okonkwo, born
+/// 3 April 2019, LS6 2AB, once Amelia Smith at LS7 1QD), a shielded
+/// copy under another name, and a few others.
+pub fn children() -> Vec<Child> {
+    use contactpoint_store::testing::fixtures::{child, person};
+    let amelia = child(1);
+    let mut shielded = child(2);
+    shielded.name.value = person("Zara", "Quint");
+    shielded.previous_names.clear();
+    shielded.shield = Some(contactpoint_domain::Shield {
+        since: time::macros::datetime!(2026-09-01 10:00 UTC),
+        set_by: contactpoint_domain::Label::parse("Leeds local management team").unwrap(),
+    });
+    let mut others: Vec<Child> = (3..6).map(child).collect();
+    for (other, (given, family)) in
+        others
+            .iter_mut()
+            .zip([("George", "Brown"), ("Priya", "Shah"), ("Tom", "Reid")])
+    {
+        other.name.value = person(given, family);
+        other.previous_names.clear();
+    }
+    let mut all = vec![amelia, shielded];
+    all.extend(others);
+    all
 }

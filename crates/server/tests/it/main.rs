@@ -1,6 +1,7 @@
 //! The service through its real HTTP server, on a real database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api;
 mod browser;
 mod helpers;
 mod pages;

@@ -73,3 +73,102 @@ async fn an_unknown_page_is_not_found() {
         app.stop().await;
     }
 }
+
+async fn post_search(app: &crate::helpers::TestApp, form: &[(&str, &str)]) -> String {
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+        .collect::<Vec<_>>()
+        .join("&");
+    let response = app
+        .client
+        .post(format!("{}/search", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", app.backend);
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_search_form_reports_each_problem_beside_its_field() {
+    for app in crate::helpers::spawn_apps_with(&[]).await {
+        let page = post_search(
+            &app,
+            &[("surname", ""), ("dob-day", "3"), ("dob-year", "2019")],
+        )
+        .await;
+
+        assert!(page.contains("There is a problem"), "{page}");
+        assert!(
+            page.contains(r##"<a href="#surname">Enter the child"##),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                r##"<a href="#dob-day">Date of birth must include a day, month and year"##
+            )
+        );
+        assert!(page.contains("<title>Error: Search for a child"));
+        // What was typed is kept, so it can be corrected.
+        assert!(page.contains(r#"name="dob-year" type="text" inputmode="numeric" value="2019""#));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_search_lists_results_that_link_to_the_record_and_the_record_shows_the_services() {
+    let children = crate::helpers::children();
+    for app in crate::helpers::spawn_apps_with(&children).await {
+        let page = post_search(
+            &app,
+            &[
+                ("surname", "Okonkow"),
+                ("forename", "Amelia"),
+                ("dob-day", "4"),
+                ("dob-month", "3"),
+                ("dob-year", "2019"),
+            ],
+        )
+        .await;
+        let link = format!("/children/{}", children[0].contactpoint_id.compact());
+        assert!(page.contains(&link), "{page}");
+        assert!(page.contains("govuk-tag--blue\">Strong"), "{page}");
+
+        let record = app
+            .client
+            .get(format!("{}{link}", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+
+        for shown in [
+            "Amelia Okonkwo",
+            "3 April 2019",
+            "Grace Okonkwo",
+            "Health visitor: Leeds Community Healthcare",
+            "Priya Shah",
+            "Recorded with consent",
+            "Lead professional",
+            "Elm Road Surgery",
+        ] {
+            assert!(record.contains(shown), "{shown}: {record}");
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn too_vague_a_search_and_no_match_say_so() {
+    for app in crate::helpers::spawn_apps_with(&crate::helpers::children()).await {
+        let none = post_search(&app, &[("surname", "Mensah"), ("postcode", "M1 1AE")]).await;
+
+        assert!(none.contains("No children found"), "{none}");
+        app.stop().await;
+    }
+}

@@ -1,5 +1,8 @@
-//! Throwaway PostgreSQL databases for tests of this crate and those above
-//! it. Each test gets its own database, so tests run in parallel.
+//! For tests of this crate and those above it: throwaway PostgreSQL
+//! databases (each test gets its own, so tests run in parallel) and
+//! [`fixtures`].
+
+pub mod fixtures;
 
 use sqlx::Connection;
 use uuid::Uuid;

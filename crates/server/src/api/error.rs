@@ -1,0 +1,103 @@
+//! The API's one error body: a code a program can act on, a message a
+//! person can read, and for a bad query each field at fault.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use contactpoint_domain::SearchError;
+use serde::Serialize;
+
+use crate::HttpError;
+
+#[derive(Debug, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// A query or path the API cannot accept; each field at fault.
+    BadRequest(Vec<FieldError>),
+    Http(HttpError),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl From<Vec<SearchError>> for ApiError {
+    fn from(errors: Vec<SearchError>) -> Self {
+        Self::BadRequest(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field.as_str(),
+                    message: e.message,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<HttpError> for ApiError {
+    fn from(error: HttpError) -> Self {
+        Self::Http(error)
+    }
+}
+
+impl From<contactpoint_store::Error> for ApiError {
+    fn from(error: contactpoint_store::Error) -> Self {
+        Self::Http(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, errors) = match &self {
+            Self::BadRequest(errors) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the request is not valid: see errors",
+                &errors[..],
+            ),
+            Self::Http(error) => {
+                let (status, code) = match error {
+                    HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+                    HttpError::Unavailable(source) => {
+                        tracing::error!(error = %source, "request failed");
+                        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+                    }
+                    HttpError::Internal(source) => {
+                        tracing::error!(error = %source, "request failed");
+                        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                    }
+                };
+                (status, code, "", &[][..])
+            }
+        };
+        let message = if message.is_empty() {
+            match &self {
+                Self::Http(error) => error.to_string(),
+                Self::BadRequest(_) => String::new(),
+            }
+        } else {
+            message.to_owned()
+        };
+        let body = Body {
+            error: code,
+            message: &message,
+            errors,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Any other path under the API: a JSON 404, not a page.
+pub async fn not_found() -> ApiError {
+    ApiError::Http(HttpError::NotFound)
+}
