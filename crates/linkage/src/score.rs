@@ -34,6 +34,8 @@ pub enum Field {
     DateOfBirth,
     Postcode,
     Gender,
+    /// Whether forename and surname were given the other way round.
+    NameOrder,
 }
 
 impl Field {
@@ -44,6 +46,7 @@ impl Field {
             Self::DateOfBirth => "date_of_birth",
             Self::Postcode => "postcode",
             Self::Gender => "gender",
+            Self::NameOrder => "name_order",
         }
     }
 }
@@ -123,6 +126,9 @@ pub struct Model {
     /// A term frequency below this is raised to it, so that one very rare
     /// name cannot outweigh everything else.
     pub min_term_frequency: f64,
+    /// How often a query gives forename and surname the other way round:
+    /// the price of reading them swapped.
+    pub names_swapped: f64,
 }
 
 impl Default for Model {
@@ -168,6 +174,7 @@ impl Default for Model {
             birth_year: [p(0.97, 0.056), p(0.03, 0.944)],
             gender: [p(0.99, 0.5), p(0.01, 0.5)],
             min_term_frequency: 1e-7,
+            names_swapped: 0.01,
         }
     }
 }
@@ -228,8 +235,41 @@ impl Model {
     /// each field. Each field takes its best level over every name and
     /// postcode the profile holds, so an old surname or an old address
     /// counts as much as the current one.
+    ///
+    /// A query giving both names is also read with them swapped (a
+    /// surname typed as the forename), at the price of
+    /// [`Model::names_swapped`]; the better reading counts.
     pub fn compare(&self, query: &Profile, record: &Profile, tf: &dyn TermFrequencies) -> Score {
-        let mut evidence = Vec::with_capacity(5);
+        let straight = self.compare_in_order(query, record, tf);
+        if query.forenames.is_empty() || query.surnames.is_empty() {
+            return straight;
+        }
+        let swapped_query = Profile {
+            forenames: query.surnames.clone(),
+            surnames: query.forenames.clone(),
+            ..query.clone()
+        };
+        let mut swapped = self.compare_in_order(&swapped_query, record, &NoTermFrequencies);
+        let price = self.names_swapped.log2();
+        if swapped.weight + price <= straight.weight {
+            return straight;
+        }
+        swapped.weight += price;
+        swapped.evidence.push(Evidence {
+            field: Field::NameOrder,
+            level: "swapped",
+            weight: price,
+        });
+        swapped
+    }
+
+    fn compare_in_order(
+        &self,
+        query: &Profile,
+        record: &Profile,
+        tf: &dyn TermFrequencies,
+    ) -> Score {
+        let mut evidence = Vec::with_capacity(6);
         let names = [
             (
                 Field::Forename,

@@ -85,6 +85,8 @@ fn profile(query: &SearchQuery) -> Profile {
     }
 }
 
+/// The query's blocking keys, and those of the query read with forename
+/// and surname swapped, so a child is found either way round.
 fn keys(query: &SearchQuery) -> Vec<i64> {
     let (date_of_birth, birth_year) = match query.date_of_birth {
         Some(BirthDateQuery::Full(d)) => (Some((d.year(), u8::from(d.month()), d.day())), None),
@@ -98,7 +100,19 @@ fn keys(query: &SearchQuery) -> Vec<i64> {
         birth_year,
         postcodes: query.postcode.iter().map(|p| p.as_str()).collect(),
     };
-    blocking_keys(&source).iter().map(|k| k.hash).collect()
+    let mut keys = blocking_keys(&source);
+    if !source.forenames.is_empty() {
+        let swapped = KeySource {
+            forenames: source.surnames.clone(),
+            surnames: source.forenames.clone(),
+            ..source
+        };
+        keys.extend(blocking_keys(&swapped));
+    }
+    let mut hashes: Vec<i64> = keys.iter().map(|k| k.hash).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
 }
 
 impl SearchEngine {

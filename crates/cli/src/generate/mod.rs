@@ -12,6 +12,7 @@ mod health;
 mod noise;
 mod places;
 mod population;
+mod queries;
 mod reference;
 mod services;
 mod view;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 
 pub use feeds::write_feeds;
 pub use population::Population;
+pub use queries::{NoisyQuery, QueryKind, make_query};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

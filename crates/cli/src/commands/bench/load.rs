@@ -1,42 +1,13 @@
-//! End-to-end measurements that print figures. Timing never fails a test.
+//! `bench load`: bulk-load a synthetic population and report the rate.
 
 use anyhow::bail;
 use contactpoint_store::Store;
 
-use crate::database::{Database, DatabaseArgs, with_store};
+use super::LoadArgs;
 use crate::generate::Options;
-use crate::load::{DEFAULT_BATCH, load_population, peak_memory_bytes, progress_bar};
+use crate::load::{load_population, peak_memory_bytes, progress_bar};
 
-#[derive(clap::Subcommand)]
-pub enum Bench {
-    /// Bulk-load a synthetic population into an empty database and report
-    /// the rate, the size on disk and the peak memory.
-    Load(LoadArgs),
-}
-
-#[derive(clap::Args)]
-pub struct LoadArgs {
-    #[arg(long, value_parser = crate::parse_children)]
-    pub children: u64,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Children per transaction.
-    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
-    pub batch: usize,
-}
-
-pub async fn run(database: &DatabaseArgs, bench: Bench) -> anyhow::Result<()> {
-    match bench {
-        Bench::Load(args) => {
-            let url = database.url()?;
-            let database = Database::open(&url).await?;
-            println!("Database: {url}");
-            with_store!(database, |store| load(&store, args).await)
-        }
-    }
-}
-
-async fn load<S: Store>(store: &S, args: LoadArgs) -> anyhow::Result<()> {
+pub async fn run<S: Store>(store: &S, args: LoadArgs) -> anyhow::Result<()> {
     let already = store.count_children().await?;
     if already > 0 {
         bail!(
@@ -46,7 +17,7 @@ async fn load<S: Store>(store: &S, args: LoadArgs) -> anyhow::Result<()> {
     let options = Options {
         children: args.children,
         seed: args.seed,
-        as_of: super::generate::today(),
+        as_of: args.as_of.unwrap_or_else(crate::commands::generate::today),
     };
     let empty_size = store.size_on_disk().await?;
     let bar = progress_bar(args.children, "loading");

@@ -1,0 +1,51 @@
+//! End-to-end measurements that print figures. Timing never fails a test.
+
+mod load;
+mod search;
+
+use crate::database::{Database, DatabaseArgs, with_store};
+use crate::load::DEFAULT_BATCH;
+
+#[derive(clap::Subcommand)]
+pub enum Bench {
+    /// Bulk-load a synthetic population into an empty database and report
+    /// the rate, the size on disk and the peak memory.
+    Load(LoadArgs),
+    /// Search a synthetic population with noisy queries made from its
+    /// truth, and report recall, "too many" answers, wrong results and
+    /// latency, by kind of query. Loads the population first into an empty
+    /// database; a database already holding it is reused.
+    Search(search::SearchArgs),
+}
+
+#[derive(clap::Args)]
+pub struct LoadArgs {
+    #[arg(long, value_parser = crate::parse_children)]
+    pub children: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The day the population describes (default: today). A later `bench
+    /// search` on this database must give the same day.
+    #[arg(long, value_parser = crate::commands::generate::parse_date)]
+    pub as_of: Option<time::Date>,
+    /// Children per transaction.
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub batch: usize,
+}
+
+pub async fn run(database: &DatabaseArgs, bench: Bench) -> anyhow::Result<()> {
+    match bench {
+        Bench::Load(args) => {
+            let url = database.url()?;
+            let database = Database::open(&url).await?;
+            println!("Database: {url}");
+            with_store!(database, |store| load::run(&store, args).await)
+        }
+        Bench::Search(args) => {
+            let url = database.url()?;
+            let database = Database::open(&url).await?;
+            println!("Database: {url}");
+            with_store!(database, |store| search::run(&store, args).await)
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! `bench search`: the accuracy harness. Noisy queries are made from the
+//! generator's truth, run through the search engine against the store, and
+//! scored by whether the true child comes back, and where.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use contactpoint_domain::{ContactPointId, SearchInput, SearchQuery};
+use contactpoint_store::{SearchEngine, SearchOutcome, Store};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::generate::{NoisyQuery, Options, Population, QueryKind, make_query};
+use crate::load::{DEFAULT_BATCH, load_population, peak_memory_bytes, progress_bar};
+
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    /// The population's size: the database holds exactly these children,
+    /// or is empty and they are loaded first.
+    #[arg(long, value_parser = crate::parse_children)]
+    pub children: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The day the population describes (default: today): the same as
+    /// when it was loaded.
+    #[arg(long, value_parser = crate::commands::generate::parse_date)]
+    pub as_of: Option<time::Date>,
+    /// How many queries, spread evenly over the kinds.
+    #[arg(long, default_value_t = 3_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(14..=1_000_000))]
+    pub queries: usize,
+    /// Also write each query as a URL path and query string, one per line,
+    /// for an HTTP load generator (synthetic data only).
+    #[arg(long)]
+    pub urls: Option<PathBuf>,
+    /// Print every query whose child was not in the first five results
+    /// (synthetic data only).
+    #[arg(long)]
+    pub show_misses: bool,
+}
+
+/// What happened to the queries of one kind.
+#[derive(Debug, Default)]
+struct Tally {
+    queries: u64,
+    first: u64,
+    top_five: u64,
+    too_many: u64,
+    none: u64,
+    wrong: u64,
+    wrong_above_possible: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.queries += other.queries;
+        self.first += other.first;
+        self.top_five += other.top_five;
+        self.too_many += other.too_many;
+        self.none += other.none;
+        self.wrong += other.wrong;
+        self.wrong_above_possible += other.wrong_above_possible;
+    }
+
+    fn percent(&self, n: u64) -> f64 {
+        100.0 * n as f64 / self.queries.max(1) as f64
+    }
+
+    fn print(&self, name: &str) {
+        println!(
+            "{name:<20} {:>7} {:>8.1}% {:>8.1}% {:>8.1}% {:>6.1}% {:>8.2} {:>9.2}",
+            self.queries,
+            self.percent(self.first),
+            self.percent(self.top_five),
+            self.percent(self.too_many),
+            self.percent(self.none),
+            self.wrong as f64 / self.queries.max(1) as f64,
+            self.wrong_above_possible as f64 / self.queries.max(1) as f64,
+        );
+    }
+}
+
+/// A query and the child it was made from.
+struct Sample {
+    query: NoisyQuery,
+    truth: ContactPointId,
+}
+
+pub async fn run<S: Store>(store: &S, args: SearchArgs) -> anyhow::Result<()> {
+    let options = Options {
+        children: args.children,
+        seed: args.seed,
+        as_of: args.as_of.unwrap_or_else(crate::commands::generate::today),
+    };
+    let held = store.count_children().await?;
+    if held == 0 {
+        let bar = progress_bar(args.children, "loading");
+        load_population(store, options, 0, DEFAULT_BATCH, &bar).await?;
+        bar.finish_and_clear();
+    } else if held != args.children {
+        bail!(
+            "the database holds {held} children, not the {} asked for: give an empty database, or the --children, --seed and --as-of it was loaded with",
+            args.children
+        );
+    }
+    let samples = sample(options, args.queries)?;
+    verify(store, options, &samples).await?;
+    if let Some(path) = &args.urls {
+        write_urls(path, &samples)?;
+    }
+
+    let engine = SearchEngine::default();
+    let today = options.as_of;
+    let mut tallies: BTreeMap<QueryKind, Tally> = BTreeMap::new();
+    let mut latencies = Vec::with_capacity(samples.len());
+    let bar = progress_bar(samples.len() as u64, "searching");
+    for sample in &samples {
+        let q = &sample.query;
+        let input = SearchInput {
+            surname: Some(&q.surname),
+            forename: q.forename.as_deref(),
+            date_of_birth: q.date_of_birth.as_deref(),
+            postcode: q.postcode.as_deref(),
+            gender: q.gender.as_deref(),
+        };
+        let query = SearchQuery::parse(&input, today)
+            .map_err(|e| anyhow::anyhow!("a generated query was refused: {e:?}"))?;
+        let started = Instant::now();
+        let outcome = engine.search(store, &query).await?;
+        latencies.push(started.elapsed());
+        let tally = tallies.entry(q.kind).or_default();
+        tally.queries += 1;
+        let mut found_at = None;
+        match &outcome {
+            SearchOutcome::Matches(results) => {
+                found_at = results
+                    .iter()
+                    .position(|r| r.child.contactpoint_id == sample.truth);
+                let wrong: Vec<_> = results
+                    .iter()
+                    .filter(|r| r.child.contactpoint_id != sample.truth)
+                    .collect();
+                tally.wrong += wrong.len() as u64;
+                tally.wrong_above_possible += wrong
+                    .iter()
+                    .filter(|r| r.band != contactpoint_linkage::Band::Possible)
+                    .count() as u64;
+            }
+            SearchOutcome::TooMany => tally.too_many += 1,
+            SearchOutcome::None => tally.none += 1,
+        }
+        if found_at == Some(0) {
+            tally.first += 1;
+        }
+        if found_at.is_some_and(|i| i < 5) {
+            tally.top_five += 1;
+        } else if args.show_misses {
+            bar.suspend(|| println!("miss {q:?} -> {}", describe(&outcome)));
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    println!(
+        "population {} children (seed {}, as of {}), {} queries",
+        args.children,
+        args.seed,
+        options.as_of,
+        samples.len()
+    );
+    println!(
+        "{:<20} {:>7} {:>9} {:>9} {:>9} {:>7} {:>8} {:>9}",
+        "kind", "queries", "recall@1", "recall@5", "too_many", "none", "wrong/q", "wrong+/q"
+    );
+    let mut all = Tally::default();
+    for (kind, tally) in &tallies {
+        tally.print(kind.as_str());
+        all.add(tally);
+    }
+    all.print("all");
+    println!(
+        "(wrong/q: results that are not the child, per query; wrong+/q: those in the exact or strong band)"
+    );
+    print_latency(&mut latencies);
+    if let Some(peak) = peak_memory_bytes() {
+        println!(
+            "peak memory (RSS)   {:.0} MiB (this process)",
+            peak as f64 / 1_048_576.0
+        );
+    }
+    Ok(())
+}
+
+fn describe(outcome: &SearchOutcome) -> String {
+    match outcome {
+        SearchOutcome::Matches(results) => results
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {:.3}",
+                    r.child.given_name,
+                    r.child.family_name,
+                    r.child.date_of_birth,
+                    r.band.as_str(),
+                    r.score.probability()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        SearchOutcome::TooMany => "too many".into(),
+        SearchOutcome::None => "none".into(),
+    }
+}
+
+fn print_latency(latencies: &mut [Duration]) {
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
+    };
+    let total: f64 = latencies.iter().map(Duration::as_secs_f64).sum();
+    println!(
+        "latency (search engine over the store, one at a time): p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms; {:.0} searches/s",
+        at(0.5),
+        at(0.95),
+        at(0.99),
+        at(1.0),
+        latencies.len() as f64 / total.max(1e-9)
+    );
+}
+
+/// Picks children through the whole population (a stride that examines
+/// about twenty per query) and makes each a query of the kind that has the
+/// fewest so far among those its record allows. Shielded children are left
+/// out: a search by postcode must not find them, by design.
+fn sample(options: Options, queries: usize) -> anyhow::Result<Vec<Sample>> {
+    let quota = queries.div_ceil(QueryKind::ALL.len());
+    let stride = (options.children / (queries as u64 * 20)).max(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5EA2C4);
+    let mut counts: BTreeMap<QueryKind, usize> = BTreeMap::new();
+    let mut samples = Vec::with_capacity(queries);
+    let mut population = Population::new(options).context("cannot start the generator")?;
+    let bar = progress_bar(options.children, "sampling");
+    let mut seen = 0u64;
+    while let Some(household) = population.next() {
+        for truth in household.children {
+            seen += 1;
+            if seen % stride != 0 || truth.child.is_shielded() {
+                continue;
+            }
+            let mut kinds: Vec<QueryKind> = QueryKind::ALL
+                .into_iter()
+                .filter(|k| counts.get(k).copied().unwrap_or(0) < quota)
+                .collect();
+            kinds.sort_by_key(|k| counts.get(k).copied().unwrap_or(0));
+            for kind in kinds {
+                let made = make_query(
+                    kind,
+                    &truth.child,
+                    population.reference(),
+                    options.as_of,
+                    &mut rng,
+                );
+                if let Some(query) = made {
+                    *counts.entry(kind).or_default() += 1;
+                    samples.push(Sample {
+                        query,
+                        truth: truth.child.contactpoint_id,
+                    });
+                    break;
+                }
+            }
+        }
+        bar.set_position(seen);
+        if samples.len() >= quota * QueryKind::ALL.len() {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    // The order of the population would put all of one kind together.
+    for i in (1..samples.len()).rev() {
+        samples.swap(i, rng.random_range(0..=i));
+    }
+    Ok(samples)
+}
+
+/// Checks that the store holds this population: the first sampled
+/// children must be there under their identifiers, with their names.
+async fn verify<S: Store>(store: &S, options: Options, samples: &[Sample]) -> anyhow::Result<()> {
+    let mismatch = || {
+        anyhow::anyhow!(
+            "the database holds another population than --children {} --seed {} --as-of {}: give the options it was loaded with",
+            options.children,
+            options.seed,
+            options.as_of
+        )
+    };
+    for sample in samples
+        .iter()
+        .filter(|s| s.query.kind == QueryKind::Exact)
+        .take(20)
+    {
+        let stored = match store.child_by_contactpoint_id(sample.truth).await {
+            Ok(stored) => stored,
+            Err(contactpoint_store::Error::NotFound) => return Err(mismatch()),
+            Err(other) => return Err(other.into()),
+        };
+        if stored.child.name.value.family.as_str() != sample.query.surname {
+            return Err(mismatch());
+        }
+    }
+    Ok(())
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn write_urls(path: &PathBuf, samples: &[Sample]) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot write the URL list {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for sample in samples {
+        let q = &sample.query;
+        let fields = [
+            ("surname", Some(&q.surname)),
+            ("forename", q.forename.as_ref()),
+            ("date_of_birth", q.date_of_birth.as_ref()),
+            ("postcode", q.postcode.as_ref()),
+            ("gender", q.gender.as_ref()),
+        ];
+        let query: Vec<String> = fields
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", percent_encode(v))))
+            .collect();
+        writeln!(out, "/api/v1/children/search?{}", query.join("&"))
+            .with_context(|| format!("cannot write the URL list {}", path.display()))?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write the URL list {}", path.display()))?;
+    Ok(())
+}
