@@ -2,6 +2,7 @@
 //! database engine ([`Sqlite`], the embedded default, and [`Postgres`] for
 //! production), each with its own migrations.
 
+mod baseline;
 mod error;
 mod postgres;
 mod record;

@@ -18,7 +18,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Clone)]
 pub struct Postgres {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl Postgres {

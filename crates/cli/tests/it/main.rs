@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod bench_search;
 mod demo;
 
 use std::process::{Command, Output};

@@ -3,6 +3,8 @@
 mod load;
 mod search;
 
+use anyhow::bail;
+
 use crate::database::{Database, DatabaseArgs, with_store};
 use crate::load::DEFAULT_BATCH;
 
@@ -45,7 +47,18 @@ pub async fn run(database: &DatabaseArgs, bench: Bench) -> anyhow::Result<()> {
             let url = database.url()?;
             let database = Database::open(&url).await?;
             println!("Database: {url}");
-            with_store!(database, |store| search::run(&store, args).await)
+            match database {
+                Database::Sqlite(_) if args.baseline => {
+                    bail!(
+                        "--baseline runs the pg_trgm search and needs PostgreSQL: give --database-url postgres://..."
+                    )
+                }
+                Database::Sqlite(store) => search::run(&store, args, None).await,
+                Database::Postgres(store) => {
+                    let baseline = args.baseline.then(|| store.clone());
+                    search::run(&store, args, baseline.as_ref()).await
+                }
+            }
         }
     }
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use contactpoint_domain::{ContactPointId, SearchInput, SearchQuery};
-use contactpoint_store::{SearchEngine, SearchOutcome, Store};
+use contactpoint_linkage::Band;
+use contactpoint_store::{Postgres, SearchEngine, SearchOutcome, Store};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -39,6 +40,11 @@ pub struct SearchArgs {
     /// (synthetic data only).
     #[arg(long)]
     pub show_misses: bool,
+    /// Also run the same queries through the search a DBA would write in
+    /// PostgreSQL (pg_trgm and fuzzystrmatch on the surname), for
+    /// comparison. PostgreSQL only; installs both extensions and indexes.
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// What happened to the queries of one kind.
@@ -82,13 +88,55 @@ impl Tally {
     }
 }
 
+/// What a search answered, for scoring: results best first, each with
+/// whether it was above the lowest band.
+enum Answer {
+    Ranked(Vec<(ContactPointId, bool)>),
+    TooMany,
+    None,
+}
+
+impl Tally {
+    /// Counts one answer; says whether the child was in the first five.
+    fn record(&mut self, answer: &Answer, truth: ContactPointId) -> bool {
+        self.queries += 1;
+        let found_at = match answer {
+            Answer::Ranked(results) => {
+                let wrong = results.iter().filter(|(id, _)| *id != truth);
+                let (all, above) = wrong.fold((0, 0), |(all, above), (_, high)| {
+                    (all + 1, above + u64::from(*high))
+                });
+                self.wrong += all;
+                self.wrong_above_possible += above;
+                results.iter().position(|(id, _)| *id == truth)
+            }
+            Answer::TooMany => {
+                self.too_many += 1;
+                None
+            }
+            Answer::None => {
+                self.none += 1;
+                None
+            }
+        };
+        self.first += u64::from(found_at == Some(0));
+        let top_five = found_at.is_some_and(|i| i < 5);
+        self.top_five += u64::from(top_five);
+        top_five
+    }
+}
+
 /// A query and the child it was made from.
 struct Sample {
     query: NoisyQuery,
     truth: ContactPointId,
 }
 
-pub async fn run<S: Store>(store: &S, args: SearchArgs) -> anyhow::Result<()> {
+pub async fn run<S: Store>(
+    store: &S,
+    args: SearchArgs,
+    baseline: Option<&Postgres>,
+) -> anyhow::Result<()> {
     let options = Options {
         children: args.children,
         seed: args.seed,
@@ -117,52 +165,30 @@ pub async fn run<S: Store>(store: &S, args: SearchArgs) -> anyhow::Result<()> {
     let mut latencies = Vec::with_capacity(samples.len());
     let bar = progress_bar(samples.len() as u64, "searching");
     for sample in &samples {
-        let q = &sample.query;
-        let input = SearchInput {
-            surname: Some(&q.surname),
-            forename: q.forename.as_deref(),
-            date_of_birth: q.date_of_birth.as_deref(),
-            postcode: q.postcode.as_deref(),
-            gender: q.gender.as_deref(),
-        };
-        let query = SearchQuery::parse(&input, today)
-            .map_err(|e| anyhow::anyhow!("a generated query was refused: {e:?}"))?;
+        let query = checked(&sample.query, today)?;
         let started = Instant::now();
         let outcome = engine.search(store, &query).await?;
         latencies.push(started.elapsed());
-        let tally = tallies.entry(q.kind).or_default();
-        tally.queries += 1;
-        let mut found_at = None;
-        match &outcome {
-            SearchOutcome::Matches(results) => {
-                found_at = results
+        let answer = match &outcome {
+            SearchOutcome::Matches(results) => Answer::Ranked(
+                results
                     .iter()
-                    .position(|r| r.child.contactpoint_id == sample.truth);
-                let wrong: Vec<_> = results
-                    .iter()
-                    .filter(|r| r.child.contactpoint_id != sample.truth)
-                    .collect();
-                tally.wrong += wrong.len() as u64;
-                tally.wrong_above_possible += wrong
-                    .iter()
-                    .filter(|r| r.band != contactpoint_linkage::Band::Possible)
-                    .count() as u64;
-            }
-            SearchOutcome::TooMany => tally.too_many += 1,
-            SearchOutcome::None => tally.none += 1,
-        }
-        if found_at == Some(0) {
-            tally.first += 1;
-        }
-        if found_at.is_some_and(|i| i < 5) {
-            tally.top_five += 1;
-        } else if args.show_misses {
-            bar.suspend(|| println!("miss {q:?} -> {}", describe(&outcome)));
+                    .map(|r| (r.child.contactpoint_id, r.band != Band::Possible))
+                    .collect(),
+            ),
+            SearchOutcome::TooMany => Answer::TooMany,
+            SearchOutcome::None => Answer::None,
+        };
+        let found = tallies
+            .entry(sample.query.kind)
+            .or_default()
+            .record(&answer, sample.truth);
+        if !found && args.show_misses {
+            bar.suspend(|| println!("miss {:?} -> {}", sample.query, describe(&outcome)));
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
-
     println!(
         "population {} children (seed {}, as of {}), {} queries",
         args.children,
@@ -170,20 +196,12 @@ pub async fn run<S: Store>(store: &S, args: SearchArgs) -> anyhow::Result<()> {
         options.as_of,
         samples.len()
     );
-    println!(
-        "{:<20} {:>7} {:>9} {:>9} {:>9} {:>7} {:>8} {:>9}",
-        "kind", "queries", "recall@1", "recall@5", "too_many", "none", "wrong/q", "wrong+/q"
-    );
-    let mut all = Tally::default();
-    for (kind, tally) in &tallies {
-        tally.print(kind.as_str());
-        all.add(tally);
-    }
-    all.print("all");
-    println!(
-        "(wrong/q: results that are not the child, per query; wrong+/q: those in the exact or strong band)"
-    );
+    println!("ContactPoint search engine");
+    print_table(&tallies);
     print_latency(&mut latencies);
+    if let Some(baseline) = baseline {
+        run_baseline(baseline, &samples, today).await?;
+    }
     if let Some(peak) = peak_memory_bytes() {
         println!(
             "peak memory (RSS)   {:.0} MiB (this process)",
@@ -191,6 +209,78 @@ pub async fn run<S: Store>(store: &S, args: SearchArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The same queries through the PostgreSQL baseline.
+async fn run_baseline(
+    baseline: &Postgres,
+    samples: &[Sample],
+    today: time::Date,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    baseline
+        .prepare_baseline()
+        .await
+        .context("cannot prepare the pg_trgm baseline (extensions and indexes)")?;
+    println!(
+        "baseline: extensions and indexes ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut tallies: BTreeMap<QueryKind, Tally> = BTreeMap::new();
+    let mut latencies = Vec::with_capacity(samples.len());
+    let bar = progress_bar(samples.len() as u64, "baseline");
+    for sample in samples {
+        let query = checked(&sample.query, today)?;
+        let started = Instant::now();
+        let ids = baseline.baseline_search(&query, 10).await?;
+        latencies.push(started.elapsed());
+        let answer = if ids.is_empty() {
+            Answer::None
+        } else {
+            // The baseline has no bands: every result counts as shown.
+            Answer::Ranked(ids.into_iter().map(|id| (id, true)).collect())
+        };
+        tallies
+            .entry(sample.query.kind)
+            .or_default()
+            .record(&answer, sample.truth);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "Baseline: pg_trgm similarity or dmetaphone on the surname, narrowed by date of birth, postcode or birth year, ranked by similarity"
+    );
+    print_table(&tallies);
+    print_latency(&mut latencies);
+    Ok(())
+}
+
+fn checked(query: &NoisyQuery, today: time::Date) -> anyhow::Result<SearchQuery> {
+    let input = SearchInput {
+        surname: Some(&query.surname),
+        forename: query.forename.as_deref(),
+        date_of_birth: query.date_of_birth.as_deref(),
+        postcode: query.postcode.as_deref(),
+        gender: query.gender.as_deref(),
+    };
+    SearchQuery::parse(&input, today)
+        .map_err(|e| anyhow::anyhow!("a generated query was refused: {e:?}"))
+}
+
+fn print_table(tallies: &BTreeMap<QueryKind, Tally>) {
+    println!(
+        "{:<20} {:>7} {:>9} {:>9} {:>9} {:>7} {:>8} {:>9}",
+        "kind", "queries", "recall@1", "recall@5", "too_many", "none", "wrong/q", "wrong+/q"
+    );
+    let mut all = Tally::default();
+    for (kind, tally) in tallies {
+        tally.print(kind.as_str());
+        all.add(tally);
+    }
+    all.print("all");
+    println!(
+        "(wrong/q: results that are not the child, per query; wrong+/q: those in the exact or strong band)"
+    );
 }
 
 fn describe(outcome: &SearchOutcome) -> String {
