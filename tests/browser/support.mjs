@@ -115,3 +115,26 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** The value of an environment variable the Rust harness sets; fails, naming it, when it is unset. */
+export function requiredEnv(name) {
+  const value = process.env[name];
+  assert.ok(value, `set ${name} (crates/server/tests/it/browser.rs sets it to match the seeded store)`);
+  return value;
+}
+
+/**
+ * Runs `action` (a click, a key press) that loads a new page in `page`, and
+ * waits until that page has loaded; asserts that it answered `status`.
+ */
+export async function followTo(page, action, { status = 200 } = {}) {
+  const [response] = await Promise.all([
+    page.waitForResponse(
+      (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame(),
+    ),
+    page.waitForEvent('load'),
+    action(),
+  ]);
+  assert.equal(response.status(), status, `status of ${response.request().method()} ${response.url()}`);
+  return response;
+}

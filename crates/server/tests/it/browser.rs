@@ -1,6 +1,7 @@
 //! The pages in a real browser: the node tests in `tests/browser/` (Debian's
 //! Chromium driven by playwright-core, axe's WCAG 2.2 AA checks, screenshots)
-//! against the real server on a fresh SQLite database.
+//! against the real server on a fresh SQLite database holding
+//! [`children`](crate::helpers::children).
 //!
 //! Without node, `tests/browser/node_modules` or `/usr/bin/chromium` the test
 //! is skipped, unless `CONTACTPOINT_REQUIRE_BROWSER=1` (as CI sets): then it
@@ -9,7 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::helpers::{TestApp, spawn_apps};
+use contactpoint_domain::Child;
+
+use crate::helpers::{TestApp, children, spawn_apps, spawn_apps_with};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -54,11 +57,11 @@ fn browser_tests_or_skip() -> Option<PathBuf> {
     None
 }
 
-/// The service on a fresh SQLite database: the pages look the same on every
-/// backend, and one browser run is slow enough.
-async fn spawn_sqlite_app() -> TestApp {
+/// The service on a fresh SQLite database holding `children`: the pages look
+/// the same on every backend, and one browser run is slow enough.
+async fn spawn_sqlite_app(children: &[Child]) -> TestApp {
     let mut sqlite = None;
-    for app in spawn_apps().await {
+    for app in spawn_apps_with(children).await {
         if app.backend == "sqlite" && sqlite.is_none() {
             sqlite = Some(app);
         } else {
@@ -89,9 +92,21 @@ async fn the_pages_pass_the_browser_and_accessibility_tests() {
     let Some(dir) = browser_tests_or_skip() else {
         return;
     };
-    let app = spawn_sqlite_app().await;
+    let children = children();
+    let app = spawn_sqlite_app(&children).await;
+    // The fixture child (Amelia Okonkwo) and the shielded one (Zara Quint).
+    let search_child = children[0].contactpoint_id.compact();
+    let shielded_child = children[1].contactpoint_id.compact();
 
-    let output = run_node_tests(dir, &app, &[]).await;
+    let output = run_node_tests(
+        dir,
+        &app,
+        &[
+            ("CONTACTPOINT_SEARCH_CHILD_ID", &search_child),
+            ("CONTACTPOINT_SHIELDED_CHILD_ID", &shielded_child),
+        ],
+    )
+    .await;
 
     app.stop().await;
     println!("{}", String::from_utf8_lossy(&output.stdout));
