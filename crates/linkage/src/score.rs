@@ -241,7 +241,12 @@ impl Model {
     /// [`Model::names_swapped`]; the better reading counts.
     pub fn compare(&self, query: &Profile, record: &Profile, tf: &dyn TermFrequencies) -> Score {
         let straight = self.compare_in_order(query, record, tf);
-        if query.forenames.is_empty() || query.surnames.is_empty() {
+        // Reading the names swapped can only help where they disagree.
+        let names_disagree = straight
+            .evidence
+            .iter()
+            .any(|e| matches!(e.field, Field::Forename | Field::Surname) && e.level == "different");
+        if !names_disagree || query.forenames.is_empty() || query.surnames.is_empty() {
             return straight;
         }
         let swapped_query = Profile {

@@ -82,7 +82,15 @@ impl Rules {
                 .iter()
                 .filter(|e| matches!(e.field, crate::Field::Surname | crate::Field::DateOfBirth))
                 .all(|e| e.level == "exact");
-        Some(if exact && probability >= self.strong_probability {
+        // A child whose surname is nothing like the one asked for is never
+        // more than possible, however well the rest agrees.
+        let surname_differs = score
+            .evidence
+            .iter()
+            .any(|e| e.field == crate::Field::Surname && e.level == "different");
+        Some(if surname_differs {
+            Band::Possible
+        } else if exact && probability >= self.strong_probability {
             Band::Exact
         } else if probability >= self.strong_probability {
             Band::Strong

@@ -4,11 +4,15 @@
 
 use contactpoint_domain::{BirthDateQuery, SearchQuery};
 use contactpoint_linkage::{
-    Band, BirthDate, KeySource, Model, Names, Outcome, Profile, Rules, Score, TermFrequencies,
-    blocking_keys, fold, known_gender, rank, surname_key,
+    Band, BirthDate, BlockingKey, KeyKind, KeySource, Model, Names, Outcome, Profile, Rules, Score,
+    TermFrequencies, blocking_keys, fold, known_gender, rank, surname_key,
 };
 
-use crate::{ChildSummary, NameCounts, Result, Store};
+use std::collections::HashSet;
+
+use contactpoint_domain::ChildId;
+
+use crate::{Candidate, ChildSummary, NameCounts, Result, Store};
 
 /// A child found, with its band and its score explained field by field.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,8 +90,10 @@ fn profile(query: &SearchQuery) -> Profile {
 }
 
 /// The query's blocking keys, and those of the query read with forename
-/// and surname swapped, so a child is found either way round.
-fn keys(query: &SearchQuery) -> Vec<i64> {
+/// and surname swapped, so a child is found either way round; split into
+/// the narrow ones (a date or a postcode with a name) and the broad ones
+/// (names and a birth year), which a search reads only when it must.
+fn keys(query: &SearchQuery) -> (Vec<i64>, Vec<i64>) {
     let (date_of_birth, birth_year) = match query.date_of_birth {
         Some(BirthDateQuery::Full(d)) => (Some((d.year(), u8::from(d.month()), d.day())), None),
         Some(BirthDateQuery::Year(y)) => (None, Some(y)),
@@ -109,21 +115,64 @@ fn keys(query: &SearchQuery) -> Vec<i64> {
         };
         keys.extend(blocking_keys(&swapped));
     }
-    let mut hashes: Vec<i64> = keys.iter().map(|k| k.hash).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
+    keys.sort_unstable();
+    keys.dedup();
+    let (broad, narrow): (Vec<BlockingKey>, Vec<BlockingKey>) =
+        keys.into_iter().partition(|k| k.kind == KeyKind::NamesYear);
+    let hashes = |keys: Vec<BlockingKey>| keys.into_iter().map(|k| k.hash).collect();
+    (hashes(narrow), hashes(broad))
 }
 
 impl SearchEngine {
     /// Runs a checked query against a store.
+    ///
+    /// Candidates come first from the narrow keys alone. Only if they hold
+    /// no exact or strong match are the broad keys read as well: a child
+    /// whose date was mistyped, or a query giving only a birth year. Most
+    /// searches so score a few dozen children, not a few hundred.
     pub async fn search<S: Store>(&self, store: &S, query: &SearchQuery) -> Result<SearchOutcome> {
-        let mut candidates = store.candidates(&keys(query), self.candidate_limit).await?;
+        let (narrow, broad) = keys(query);
+        let mut candidates = self.candidates(store, query, &narrow).await?;
+        let mut outcome = if candidates.is_empty() {
+            SearchOutcome::None
+        } else {
+            self.rank(store, query, candidates.clone()).await?
+        };
+        let confident = matches!(&outcome, SearchOutcome::Matches(results)
+            if results.first().is_some_and(|r| r.band != Band::Possible));
+        if !confident && !broad.is_empty() {
+            let known: HashSet<ChildId> = candidates.iter().map(|c| c.summary.child_id).collect();
+            let more = self.candidates(store, query, &broad).await?;
+            candidates.extend(
+                more.into_iter()
+                    .filter(|c| !known.contains(&c.summary.child_id)),
+            );
+            outcome = self.rank(store, query, candidates).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn candidates<S: Store>(
+        &self,
+        store: &S,
+        query: &SearchQuery,
+        keys: &[i64],
+    ) -> Result<Vec<Candidate>> {
+        let mut candidates = store.candidates(keys, self.candidate_limit).await?;
         // A search by a field a shield hides never returns a shielded
         // child: it would confirm where the child lives.
         if query.uses_hidden_fields() {
             candidates.retain(|c| !c.summary.shielded);
         }
+        Ok(candidates)
+    }
+
+    async fn rank<S: Store>(
+        &self,
+        store: &S,
+        query: &SearchQuery,
+        candidates: Vec<Candidate>,
+    ) -> Result<SearchOutcome> {
         let frequencies = QueryFrequencies {
             surname: surname_key(query.surname.as_str()),
             forename: query

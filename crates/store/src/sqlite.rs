@@ -356,21 +356,20 @@ impl Store for Sqlite {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::new(
+        // The keys go in as one JSON array, so the statement's text never
+        // changes and stays prepared in the connection's cache.
+        let keys = serde_json::to_string(keys)?;
+        let q = sqlx::query_as(
             "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
              p.gender, p.district, p.shielded, p.profile \
-             FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys WHERE key IN (",
-        );
-        let mut list = q.separated(", ");
-        for key in keys {
-            list.push_bind(*key);
-        }
-        q.push(") GROUP BY child_id ORDER BY shared DESC, child_id LIMIT ");
-        q.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        q.push(
-            ") k JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
-        );
-        let rows: Vec<CandidateRow> = q.build_query_as().fetch_all(&self.pool).await?;
+             FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
+                   WHERE key IN (SELECT value FROM json_each(?1)) \
+                   GROUP BY child_id ORDER BY shared DESC, child_id LIMIT ?2) k \
+             JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
+        )
+        .bind(keys)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows: Vec<CandidateRow> = q.fetch_all(&self.pool).await?;
         rows.into_iter().map(CandidateRow::decode).collect()
     }
 

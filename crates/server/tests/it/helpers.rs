@@ -85,6 +85,7 @@ pub fn children() -> Vec<Child> {
     let mut shielded = child(2);
     shielded.name.value = person("Zara", "Quint");
     shielded.previous_names.clear();
+    shielded.preferred_given_name = None;
     shielded.shield = Some(contactpoint_domain::Shield {
         since: time::macros::datetime!(2026-09-01 10:00 UTC),
         set_by: contactpoint_domain::Label::parse("Leeds local management team").unwrap(),
@@ -97,6 +98,7 @@ pub fn children() -> Vec<Child> {
     {
         other.name.value = person(given, family);
         other.previous_names.clear();
+        other.preferred_given_name = None;
     }
     let mut all = vec![amelia, shielded];
     all.extend(others);
