@@ -59,6 +59,7 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
             }
         }
         let children = fill(&store, options).await?;
+        print_examples(options);
         super::serve::serve(store, args.listen, Some(children)).await
     })
 }
@@ -114,6 +115,37 @@ fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Options> {
         seed: chosen.seed,
         as_of: chosen.as_of,
     })
+}
+
+/// A few of the demo's synthetic children to search for, so a newcomer
+/// has somewhere to start. Synthetic data only: never real children.
+fn print_examples(options: Options) {
+    let Ok(population) = crate::generate::Population::new(options) else {
+        return;
+    };
+    let examples: Vec<String> = population
+        .flat_map(|household| household.children)
+        .map(|truth| truth.child)
+        .filter(|child| !child.is_shielded() && child.previous_names.is_empty())
+        .take(3)
+        .map(|child| {
+            let born = child.date_of_birth.value;
+            format!(
+                "  {} {}, born {} {} {}",
+                child.name.value.given,
+                child.name.value.family,
+                born.day(),
+                born.month(),
+                born.year()
+            )
+        })
+        .collect();
+    if !examples.is_empty() {
+        println!("Synthetic children to search for (try misspelling them):");
+        for example in examples {
+            println!("{example}");
+        }
+    }
 }
 
 /// Loads what is missing of the demo population; returns how many are stored.

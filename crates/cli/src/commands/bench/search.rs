@@ -337,7 +337,7 @@ fn sample(options: Options, queries: usize) -> anyhow::Result<Vec<Sample>> {
     while let Some(household) = population.next() {
         for truth in household.children {
             seen += 1;
-            if seen % stride != 0 || truth.child.is_shielded() {
+            if !seen.is_multiple_of(stride) || truth.child.is_shielded() {
                 continue;
             }
             let mut kinds: Vec<QueryKind> = QueryKind::ALL
