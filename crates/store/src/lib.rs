@@ -126,12 +126,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Superseded versions, oldest first.
     fn child_history(&self, id: ChildId) -> impl Future<Output = Result<Vec<ChildVersion>>> + Send;
 
-    /// Children sharing at least one of `keys` (blocking-key hashes), at
-    /// most `limit`, those sharing the most keys kept first. Archived
-    /// children are never candidates.
+    /// Children sharing at least `min_shared` of `keys` (blocking-key
+    /// hashes), at most `limit`, those sharing the most keys kept first.
+    /// Archived children are never candidates.
     fn candidates(
         &self,
         keys: &[i64],
+        min_shared: u32,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Candidate>>> + Send;
 

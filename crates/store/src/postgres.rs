@@ -352,7 +352,12 @@ impl Store for Postgres {
     }
 
     #[instrument(skip_all, fields(keys = keys.len()))]
-    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<Candidate>> {
+    async fn candidates(
+        &self,
+        keys: &[i64],
+        min_shared: u32,
+        limit: usize,
+    ) -> Result<Vec<Candidate>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -360,10 +365,11 @@ impl Store for Postgres {
             "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
              p.gender, p.district, p.shielded, p.profile \
              FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys WHERE key = ANY($1) \
-             GROUP BY child_id ORDER BY shared DESC, child_id LIMIT $2) k \
+             GROUP BY child_id HAVING COUNT(*) >= $2 ORDER BY shared DESC, child_id LIMIT $3) k \
              JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
         )
         .bind(keys)
+        .bind(i64::from(min_shared))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;

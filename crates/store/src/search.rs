@@ -8,10 +8,6 @@ use contactpoint_linkage::{
     TermFrequencies, blocking_keys, fold, known_gender, rank, surname_key,
 };
 
-use std::collections::HashSet;
-
-use contactpoint_domain::ChildId;
-
 use crate::{Candidate, ChildSummary, NameCounts, Result, Store};
 
 /// A child found, with its band and its score explained field by field.
@@ -126,30 +122,45 @@ fn keys(query: &SearchQuery) -> (Vec<i64>, Vec<i64>) {
 impl SearchEngine {
     /// Runs a checked query against a store.
     ///
-    /// Candidates come first from the narrow keys alone. Only if they hold
-    /// no exact or strong match are the broad keys read as well: a child
-    /// whose date was mistyped, or a query giving only a birth year. Most
-    /// searches so score a few dozen children, not a few hundred.
+    /// First only the children sharing at least two of the narrow keys (a
+    /// date or a postcode with a name) are read and scored: a handful, since
+    /// a good query agrees with its child on several. Only without an exact
+    /// or strong match among them is every child sharing any key read, the
+    /// broad ones (names and a birth year) included: a mistyped date, a
+    /// forename left out, a query giving only a birth year.
     pub async fn search<S: Store>(&self, store: &S, query: &SearchQuery) -> Result<SearchOutcome> {
         let (narrow, broad) = keys(query);
-        let mut candidates = self.candidates(store, query, &narrow).await?;
-        let mut outcome = if candidates.is_empty() {
-            SearchOutcome::None
-        } else {
-            self.rank(store, query, candidates.clone()).await?
+        let surname = surname_key(query.surname.as_str());
+        let forename = query
+            .forename
+            .as_ref()
+            .map(|n| fold(n.as_str()))
+            .unwrap_or_default();
+        let counts = store.name_counts(&surname, &forename).await?;
+        let frequencies = QueryFrequencies {
+            surname,
+            forename,
+            counts,
         };
-        let confident = matches!(&outcome, SearchOutcome::Matches(results)
-            if results.first().is_some_and(|r| r.band != Band::Possible));
-        if !confident && !broad.is_empty() {
-            let known: HashSet<ChildId> = candidates.iter().map(|c| c.summary.child_id).collect();
-            let more = self.candidates(store, query, &broad).await?;
-            candidates.extend(
-                more.into_iter()
-                    .filter(|c| !known.contains(&c.summary.child_id)),
-            );
-            outcome = self.rank(store, query, candidates).await?;
+        // The prior: one child in the whole population is the one sought.
+        let model = Model {
+            prior_weight: -(counts.children.max(2) as f64).log2(),
+            ..self.model.clone()
+        };
+        let profile = profile(query);
+
+        let likely = self.candidates(store, query, &narrow, 2).await?;
+        if !likely.is_empty() {
+            let outcome = self.rank(&model, &profile, likely, &frequencies);
+            let confident = matches!(&outcome, Outcome::Matches(results)
+                if results.first().is_some_and(|r| r.band != Band::Possible));
+            if confident {
+                return Ok(outcome.into());
+            }
         }
-        Ok(outcome)
+        let all_keys: Vec<i64> = narrow.into_iter().chain(broad).collect();
+        let all = self.candidates(store, query, &all_keys, 1).await?;
+        Ok(self.rank(&model, &profile, all, &frequencies).into())
     }
 
     async fn candidates<S: Store>(
@@ -157,8 +168,14 @@ impl SearchEngine {
         store: &S,
         query: &SearchQuery,
         keys: &[i64],
+        min_shared: u32,
     ) -> Result<Vec<Candidate>> {
-        let mut candidates = store.candidates(keys, self.candidate_limit).await?;
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut candidates = store
+            .candidates(keys, min_shared, self.candidate_limit)
+            .await?;
         // A search by a field a shield hides never returns a shielded
         // child: it would confirm where the child lives.
         if query.uses_hidden_fields() {
@@ -167,58 +184,36 @@ impl SearchEngine {
         Ok(candidates)
     }
 
-    async fn rank<S: Store>(
+    fn rank(
         &self,
-        store: &S,
-        query: &SearchQuery,
+        model: &Model,
+        profile: &Profile,
         candidates: Vec<Candidate>,
-    ) -> Result<SearchOutcome> {
-        let frequencies = QueryFrequencies {
-            surname: surname_key(query.surname.as_str()),
-            forename: query
-                .forename
-                .as_ref()
-                .map(|n| fold(n.as_str()))
-                .unwrap_or_default(),
-            counts: NameCounts::default(),
-        };
-        let counts = store
-            .name_counts(&frequencies.surname, &frequencies.forename)
-            .await?;
-        let frequencies = QueryFrequencies {
-            counts,
-            ..frequencies
-        };
-        // The prior: one child in the whole population is the one sought.
-        let model = Model {
-            prior_weight: -(counts.children.max(2) as f64).log2(),
-            ..self.model.clone()
-        };
+        frequencies: &QueryFrequencies,
+    ) -> Outcome<ChildSummary> {
         let candidates = candidates
             .into_iter()
             .map(|c| (c.summary, c.profile))
             .collect();
-        Ok(
-            match rank(
-                &model,
-                &self.rules,
-                &profile(query),
-                candidates,
-                &frequencies,
-            ) {
-                Outcome::Matches(ranked) => SearchOutcome::Matches(
-                    ranked
-                        .into_iter()
-                        .map(|r| SearchResult {
-                            child: r.candidate,
-                            band: r.band,
-                            score: r.score,
-                        })
-                        .collect(),
-                ),
-                Outcome::TooMany => SearchOutcome::TooMany,
-                Outcome::None => SearchOutcome::None,
-            },
-        )
+        rank(model, &self.rules, profile, candidates, frequencies)
+    }
+}
+
+impl From<Outcome<ChildSummary>> for SearchOutcome {
+    fn from(outcome: Outcome<ChildSummary>) -> Self {
+        match outcome {
+            Outcome::Matches(ranked) => Self::Matches(
+                ranked
+                    .into_iter()
+                    .map(|r| SearchResult {
+                        child: r.candidate,
+                        band: r.band,
+                        score: r.score,
+                    })
+                    .collect(),
+            ),
+            Outcome::TooMany => Self::TooMany,
+            Outcome::None => Self::None,
+        }
     }
 }

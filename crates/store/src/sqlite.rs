@@ -352,7 +352,12 @@ impl Store for Sqlite {
     }
 
     #[instrument(skip_all, fields(keys = keys.len()))]
-    async fn candidates(&self, keys: &[i64], limit: usize) -> Result<Vec<Candidate>> {
+    async fn candidates(
+        &self,
+        keys: &[i64],
+        min_shared: u32,
+        limit: usize,
+    ) -> Result<Vec<Candidate>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -364,10 +369,12 @@ impl Store for Sqlite {
              p.gender, p.district, p.shielded, p.profile \
              FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
                    WHERE key IN (SELECT value FROM json_each(?1)) \
-                   GROUP BY child_id ORDER BY shared DESC, child_id LIMIT ?2) k \
+                   GROUP BY child_id HAVING COUNT(*) >= ?2 \
+                   ORDER BY shared DESC, child_id LIMIT ?3) k \
              JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
         )
         .bind(keys)
+        .bind(min_shared)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX));
         let rows: Vec<CandidateRow> = q.fetch_all(&self.pool).await?;
         rows.into_iter().map(CandidateRow::decode).collect()

@@ -198,7 +198,7 @@ async fn a_misspelt_query_with_a_swapped_date_finds_its_child(store: impl Store)
 
     let keys = query_keys("Amelia", "Okonkow", Some((2019, 3, 4)), None);
     let found = store
-        .candidates(&keys, 50)
+        .candidates(&keys, 1, 50)
         .await
         .unwrap()
         .into_iter()
@@ -218,7 +218,7 @@ async fn a_previous_surname_with_the_current_postcode_finds_the_child(store: imp
 
     let keys = query_keys("", "Smith", None, Some("LS6 2AB"));
     let found = store
-        .candidates(&keys, 50)
+        .candidates(&keys, 1, 50)
         .await
         .unwrap()
         .into_iter()
@@ -243,14 +243,18 @@ async fn a_name_changed_without_history_is_no_longer_found_by_the_old_one(store:
     store.update_child(&renamed, 1).await.unwrap();
 
     let old = store
-        .candidates(&query_keys("", "Okonkwo", None, Some("LS6 2AB")), 50)
+        .candidates(&query_keys("", "Okonkwo", None, Some("LS6 2AB")), 1, 50)
         .await
         .unwrap()
         .into_iter()
         .map(|c| c.summary.child_id)
         .collect::<Vec<_>>();
     let new = store
-        .candidates(&query_keys("Zofia", "Nowak", Some((2019, 4, 3)), None), 50)
+        .candidates(
+            &query_keys("Zofia", "Nowak", Some((2019, 4, 3)), None),
+            1,
+            50,
+        )
         .await
         .unwrap()
         .into_iter()
@@ -276,6 +280,7 @@ async fn archived_children_are_never_candidates(store: impl Store) {
     let found = store
         .candidates(
             &query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), None),
+            1,
             50,
         )
         .await
@@ -299,21 +304,25 @@ async fn candidates_are_capped_and_best_first(store: impl Store) {
 
     let everyone = query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), Some("LS6 2AB"));
     let capped = store
-        .candidates(&everyone, 10)
+        .candidates(&everyone, 1, 10)
         .await
         .unwrap()
         .into_iter()
         .map(|c| c.summary.child_id)
         .collect::<Vec<_>>();
     let all = store
-        .candidates(&everyone, 100)
+        .candidates(&everyone, 1, 100)
         .await
         .unwrap()
         .into_iter()
         .map(|c| c.summary.child_id)
         .collect::<Vec<_>>();
     let unrelated = store
-        .candidates(&query_keys("Grace", "Mensah", Some((2010, 1, 1)), None), 10)
+        .candidates(
+            &query_keys("Grace", "Mensah", Some((2010, 1, 1)), None),
+            1,
+            10,
+        )
         .await
         .unwrap()
         .into_iter()
@@ -325,5 +334,9 @@ async fn candidates_are_capped_and_best_first(store: impl Store) {
     assert_eq!(all.len(), 31);
     assert_eq!(all.last(), Some(&older.id));
     assert!(unrelated.is_empty());
-    assert!(store.candidates(&[], 10).await.unwrap().is_empty());
+    assert!(store.candidates(&[], 1, 10).await.unwrap().is_empty());
+    // Only the older child shares a single key: asking for two leaves it out.
+    let two = store.candidates(&everyone, 2, 100).await.unwrap();
+    assert_eq!(two.len(), 30);
+    assert!(two.iter().all(|c| c.summary.child_id != older.id));
 }
