@@ -89,6 +89,10 @@ pub async fn load_population<S: Store>(
     generator
         .join()
         .map_err(|_| anyhow!("the generator thread panicked"))??;
+    store
+        .analyze()
+        .await
+        .context("refreshing the database's statistics after the load failed")?;
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -146,6 +146,10 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
 
+    /// Refreshes the query planner's statistics: after a bulk load, before
+    /// the first searches, so that PostgreSQL plans them as index lookups.
+    fn analyze(&self) -> impl Future<Output = Result<()>> + Send;
+
     /// Bytes the database takes on disk.
     fn size_on_disk(&self) -> impl Future<Output = Result<u64>> + Send;
 

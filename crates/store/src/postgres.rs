@@ -390,6 +390,12 @@ impl Store for Postgres {
         Ok(NameCounts::from_rows(rows))
     }
 
+    #[instrument(skip_all)]
+    async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn count_children(&self) -> Result<u64> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
             .fetch_one(&self.pool)

@@ -400,6 +400,17 @@ impl Store for Sqlite {
         Ok(NameCounts::from_rows(rows))
     }
 
+    #[instrument(skip_all)]
+    async fn analyze(&self) -> Result<()> {
+        // A bounded sample per index: cheap even on a national database.
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
+        Ok(())
+    }
+
     async fn count_children(&self) -> Result<u64> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
             .fetch_one(&self.pool)

@@ -335,6 +335,9 @@ async fn candidates_are_capped_and_best_first(store: impl Store) {
     assert_eq!(all.last(), Some(&older.id));
     assert!(unrelated.is_empty());
     assert!(store.candidates(&[], 1, 10).await.unwrap().is_empty());
+    // Fresh statistics change plans, never answers.
+    store.analyze().await.unwrap();
+    assert_eq!(store.candidates(&everyone, 1, 100).await.unwrap().len(), 31);
     // Only the older child shares a single key: asking for two leaves it out.
     let two = store.candidates(&everyone, 2, 100).await.unwrap();
     assert_eq!(two.len(), 30);
