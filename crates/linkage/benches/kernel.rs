@@ -4,8 +4,8 @@
 use std::hint::black_box;
 
 use contactpoint_linkage::{
-    KeySource, Model, NoTermFrequencies, Person, blocking_keys, compare_names, fold,
-    phonetic_codes, surname_key,
+    BirthDate, KeySource, Model, Names, NoTermFrequencies, Person, Profile, blocking_keys,
+    compare_names, fold, phonetic_codes, surname_key,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -42,6 +42,28 @@ fn kernel(c: &mut Criterion) {
     };
     c.bench_function("score", |b| {
         b.iter(|| model.score(black_box(&query), black_box(&record), &NoTermFrequencies))
+    });
+
+    // What a search pays per candidate: read a stored profile, compare.
+    let stored = Profile {
+        forenames: Names::forenames(["Amelia", "Millie"]),
+        surnames: Names::surnames(["Okonkwo", "Smith-Jones"]),
+        date_of_birth: Some(BirthDate::Full(2019, 4, 3)),
+        postcodes: vec!["LS6 2AB".into(), "LS7 1QD".into()],
+        gender: Some("female"),
+    };
+    let encoded = stored.encode();
+    let query = Profile {
+        forenames: Names::forenames(["Amelia"]),
+        surnames: Names::surnames(["Okonkow"]),
+        date_of_birth: Some(BirthDate::Full(2019, 3, 4)),
+        ..Profile::default()
+    };
+    c.bench_function("profile/decode", |b| {
+        b.iter(|| Profile::decode(black_box(&encoded)))
+    });
+    c.bench_function("profile/compare", |b| {
+        b.iter(|| model.compare(black_box(&query), black_box(&stored), &NoTermFrequencies))
     });
 
     let source = KeySource {
