@@ -147,13 +147,20 @@ pub async fn run<S: Store>(
         let bar = progress_bar(args.children, "loading");
         load_population(store, options, 0, DEFAULT_BATCH, &bar).await?;
         bar.finish_and_clear();
-    } else if held != args.children {
+    } else if held > args.children {
         bail!(
-            "the database holds {held} children, not the {} asked for: give an empty database, or the --children, --seed and --as-of it was loaded with",
+            "the database holds {held} children, more than the {} asked for: give an empty database, or the --children, --seed and --as-of it was loaded with",
+            args.children
+        );
+    } else if held < args.children {
+        // A load stores whole batches in order: what is there is a prefix.
+        println!(
+            "The database holds the first {held} of the {} children (a load still running or interrupted): measuring on those.",
             args.children
         );
     }
-    let samples = sample(options, args.queries)?;
+    let held = if held == 0 { args.children } else { held };
+    let samples = sample(options, held, args.queries)?;
     verify(store, options, &samples).await?;
     if let Some(path) = &args.urls {
         write_urls(path, &samples)?;
@@ -190,7 +197,7 @@ pub async fn run<S: Store>(
     }
     bar.finish_and_clear();
     println!(
-        "population {} children (seed {}, as of {}), {} queries",
+        "population {} children (seed {}, as of {}; {held} stored), {} queries",
         args.children,
         args.seed,
         options.as_of,
@@ -325,18 +332,21 @@ fn print_latency(latencies: &mut [Duration]) {
 /// about twenty per query) and makes each a query of the kind that has the
 /// fewest so far among those its record allows. Shielded children are left
 /// out: a search by postcode must not find them, by design.
-fn sample(options: Options, queries: usize) -> anyhow::Result<Vec<Sample>> {
+fn sample(options: Options, stored: u64, queries: usize) -> anyhow::Result<Vec<Sample>> {
     let quota = queries.div_ceil(QueryKind::ALL.len());
-    let stride = (options.children / (queries as u64 * 20)).max(1);
+    let stride = (stored / (queries as u64 * 20)).max(1);
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5EA2C4);
     let mut counts: BTreeMap<QueryKind, usize> = BTreeMap::new();
     let mut samples = Vec::with_capacity(queries);
     let mut population = Population::new(options).context("cannot start the generator")?;
-    let bar = progress_bar(options.children, "sampling");
+    let bar = progress_bar(stored, "sampling");
     let mut seen = 0u64;
     while let Some(household) = population.next() {
         for truth in household.children {
             seen += 1;
+            if seen > stored {
+                break;
+            }
             if !seen.is_multiple_of(stride) || truth.child.is_shielded() {
                 continue;
             }
@@ -364,7 +374,7 @@ fn sample(options: Options, queries: usize) -> anyhow::Result<Vec<Sample>> {
             }
         }
         bar.set_position(seen);
-        if samples.len() >= quota * QueryKind::ALL.len() {
+        if samples.len() >= quota * QueryKind::ALL.len() || seen >= stored {
             break;
         }
     }
