@@ -189,6 +189,17 @@ fn query_keys(
         .collect()
 }
 
+/// The children sharing at least `min_shared` of `keys`, by id.
+async fn candidate_ids(
+    store: &impl Store,
+    keys: &[i64],
+    min_shared: u32,
+    limit: usize,
+) -> Vec<contactpoint_domain::ChildId> {
+    let found = store.candidates(keys, min_shared, limit).await.unwrap();
+    found.into_iter().map(|c| c.summary.child_id).collect()
+}
+
 async fn a_misspelt_query_with_a_swapped_date_finds_its_child(store: impl Store) {
     let stored = child(20);
     store
@@ -197,13 +208,7 @@ async fn a_misspelt_query_with_a_swapped_date_finds_its_child(store: impl Store)
         .unwrap();
 
     let keys = query_keys("Amelia", "Okonkow", Some((2019, 3, 4)), None);
-    let found = store
-        .candidates(&keys, 1, 50)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
+    let found = candidate_ids(&store, &keys, 1, 50).await;
 
     assert!(found.contains(&stored.id), "{found:?}");
 }
@@ -217,13 +222,7 @@ async fn a_previous_surname_with_the_current_postcode_finds_the_child(store: imp
         .unwrap();
 
     let keys = query_keys("", "Smith", None, Some("LS6 2AB"));
-    let found = store
-        .candidates(&keys, 1, 50)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
+    let found = candidate_ids(&store, &keys, 1, 50).await;
 
     assert_eq!(found, vec![stored.id]);
 }
@@ -242,24 +241,20 @@ async fn a_name_changed_without_history_is_no_longer_found_by_the_old_one(store:
     };
     store.update_child(&renamed, 1).await.unwrap();
 
-    let old = store
-        .candidates(&query_keys("", "Okonkwo", None, Some("LS6 2AB")), 1, 50)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
-    let new = store
-        .candidates(
-            &query_keys("Zofia", "Nowak", Some((2019, 4, 3)), None),
-            1,
-            50,
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
+    let old = candidate_ids(
+        &store,
+        &query_keys("", "Okonkwo", None, Some("LS6 2AB")),
+        1,
+        50,
+    )
+    .await;
+    let new = candidate_ids(
+        &store,
+        &query_keys("Zofia", "Nowak", Some((2019, 4, 3)), None),
+        1,
+        50,
+    )
+    .await;
 
     assert!(old.is_empty(), "{old:?}");
     assert_eq!(new, vec![original.id]);
@@ -277,17 +272,13 @@ async fn archived_children_are_never_candidates(store: impl Store) {
     };
     store.update_child(&archived, 1).await.unwrap();
 
-    let found = store
-        .candidates(
-            &query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), None),
-            1,
-            50,
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
+    let found = candidate_ids(
+        &store,
+        &query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), None),
+        1,
+        50,
+    )
+    .await;
 
     assert!(found.is_empty(), "{found:?}");
 }
@@ -303,31 +294,15 @@ async fn candidates_are_capped_and_best_first(store: impl Store) {
         .unwrap();
 
     let everyone = query_keys("Amelia", "Okonkwo", Some((2019, 4, 3)), Some("LS6 2AB"));
-    let capped = store
-        .candidates(&everyone, 1, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
-    let all = store
-        .candidates(&everyone, 1, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
-    let unrelated = store
-        .candidates(
-            &query_keys("Grace", "Mensah", Some((2010, 1, 1)), None),
-            1,
-            10,
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.summary.child_id)
-        .collect::<Vec<_>>();
+    let capped = candidate_ids(&store, &everyone, 1, 10).await;
+    let all = candidate_ids(&store, &everyone, 1, 100).await;
+    let unrelated = candidate_ids(
+        &store,
+        &query_keys("Grace", "Mensah", Some((2010, 1, 1)), None),
+        1,
+        10,
+    )
+    .await;
 
     assert_eq!(capped.len(), 10);
     // The older child shares only the postcode-and-surname key: last.

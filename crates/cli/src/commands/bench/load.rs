@@ -4,7 +4,6 @@ use anyhow::bail;
 use contactpoint_store::Store;
 
 use super::LoadArgs;
-use crate::generate::Options;
 use crate::load::{load_population, peak_memory_bytes, progress_bar};
 
 pub async fn run<S: Store>(store: &S, args: LoadArgs) -> anyhow::Result<()> {
@@ -14,13 +13,9 @@ pub async fn run<S: Store>(store: &S, args: LoadArgs) -> anyhow::Result<()> {
             "bench load needs an empty database, and this one holds {already} children: give another --data-dir or --database-url"
         );
     }
-    let options = Options {
-        children: args.children,
-        seed: args.seed,
-        as_of: args.as_of.unwrap_or_else(crate::commands::generate::today),
-    };
+    let options = args.population.options();
     let empty_size = store.size_on_disk().await?;
-    let bar = progress_bar(args.children, "loading");
+    let bar = progress_bar(options.children, "loading");
     let report = load_population(store, options, 0, args.batch, &bar).await?;
     bar.finish_and_clear();
     let size = store.size_on_disk().await?.saturating_sub(empty_size);

@@ -20,16 +20,35 @@ pub enum Bench {
     Search(search::SearchArgs),
 }
 
-#[derive(clap::Args)]
-pub struct LoadArgs {
+/// Which synthetic population: the same options give the same children,
+/// so `bench search` can reuse what `bench load` stored.
+#[derive(clap::Args, Clone, Copy)]
+pub struct PopulationArgs {
+    /// How many children.
     #[arg(long, value_parser = crate::parse_children)]
     pub children: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The day the population describes (default: today). A later `bench
-    /// search` on this database must give the same day.
+    /// The day the population describes (default: today): give the same
+    /// day to every command that works on one database.
     #[arg(long, value_parser = crate::commands::generate::parse_date)]
     pub as_of: Option<time::Date>,
+}
+
+impl PopulationArgs {
+    pub fn options(self) -> crate::generate::Options {
+        crate::generate::Options {
+            children: self.children,
+            seed: self.seed,
+            as_of: self.as_of.unwrap_or_else(crate::commands::generate::today),
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub population: PopulationArgs,
     /// Children per transaction.
     #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub batch: usize,

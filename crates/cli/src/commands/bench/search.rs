@@ -14,21 +14,16 @@ use contactpoint_store::{Postgres, SearchEngine, SearchOutcome, Store};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::PopulationArgs;
 use crate::generate::{NoisyQuery, Options, Population, QueryKind, make_query};
 use crate::load::{DEFAULT_BATCH, load_population, peak_memory_bytes, progress_bar};
 
 #[derive(clap::Args)]
 pub struct SearchArgs {
-    /// The population's size: the database holds exactly these children,
-    /// or is empty and they are loaded first.
-    #[arg(long, value_parser = crate::parse_children)]
-    pub children: u64,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// The day the population describes (default: today): the same as
-    /// when it was loaded.
-    #[arg(long, value_parser = crate::commands::generate::parse_date)]
-    pub as_of: Option<time::Date>,
+    /// The database holds these children (or the first of them, if their
+    /// load was interrupted), or is empty and they are loaded first.
+    #[command(flatten)]
+    pub population: PopulationArgs,
     /// How many queries, spread evenly over the kinds.
     #[arg(long, default_value_t = 3_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(14..=1_000_000))]
     pub queries: usize,
@@ -137,29 +132,25 @@ pub async fn run<S: Store>(
     args: SearchArgs,
     baseline: Option<&Postgres>,
 ) -> anyhow::Result<()> {
-    let options = Options {
-        children: args.children,
-        seed: args.seed,
-        as_of: args.as_of.unwrap_or_else(crate::commands::generate::today),
-    };
+    let options = args.population.options();
     let held = store.count_children().await?;
     if held == 0 {
-        let bar = progress_bar(args.children, "loading");
+        let bar = progress_bar(options.children, "loading");
         load_population(store, options, 0, DEFAULT_BATCH, &bar).await?;
         bar.finish_and_clear();
-    } else if held > args.children {
+    } else if held > options.children {
         bail!(
             "the database holds {held} children, more than the {} asked for: give an empty database, or the --children, --seed and --as-of it was loaded with",
-            args.children
+            options.children
         );
-    } else if held < args.children {
+    } else if held < options.children {
         // A load stores whole batches in order: what is there is a prefix.
         println!(
             "The database holds the first {held} of the {} children (a load still running or interrupted): measuring on those.",
-            args.children
+            options.children
         );
     }
-    let held = if held == 0 { args.children } else { held };
+    let held = if held == 0 { options.children } else { held };
     let samples = sample(options, held, args.queries)?;
     verify(store, options, &samples).await?;
     if let Some(path) = &args.urls {
@@ -198,8 +189,8 @@ pub async fn run<S: Store>(
     bar.finish_and_clear();
     println!(
         "population {} children (seed {}, as of {}; {held} stored), {} queries",
-        args.children,
-        args.seed,
+        options.children,
+        options.seed,
         options.as_of,
         samples.len()
     );
