@@ -222,6 +222,11 @@ impl Child {
         self.shield.is_some()
     }
 
+    /// An archived record is no longer found or shown to practitioners.
+    pub fn is_archived(&self) -> bool {
+        matches!(self.status, RecordStatus::Archived { .. })
+    }
+
     /// Whether the record is still within the age ContactPoint covers.
     pub fn is_in_scope_on(&self, today: Date) -> bool {
         let limit = if self.extended_to_25 { 25 } else { 18 };

@@ -248,7 +248,7 @@ impl Rows {
 
 /// Whether a search may find the child: archived records are never found.
 fn searchable(child: &Child) -> bool {
-    !matches!(child.status, RecordStatus::Archived { .. })
+    !child.is_archived()
 }
 
 /// Every name and postcode the child has had, current first.

@@ -78,8 +78,7 @@ pub async fn show<S: Store>(
         }])
     })?;
     let stored = state.store.child_by_contactpoint_id(id).await?;
-    // An archived record is no longer found or shown.
-    if stored.child.status.as_str() == "archived" {
+    if stored.child.is_archived() {
         return Err(crate::HttpError::NotFound.into());
     }
     Ok(Json(ChildRecord::new(&stored.child, crate::today())))

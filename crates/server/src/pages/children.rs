@@ -64,7 +64,7 @@ pub async fn show<S: Store>(
     // A malformed identifier names no child: the same answer as an unknown one.
     let id = ContactPointId::parse(&id).map_err(|_| HttpError::NotFound)?;
     let stored = state.store.child_by_contactpoint_id(id).await?;
-    if stored.child.status.as_str() == "archived" {
+    if stored.child.is_archived() {
         return Err(HttpError::NotFound);
     }
     Ok(ChildPage {

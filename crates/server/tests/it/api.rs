@@ -187,3 +187,32 @@ async fn an_unknown_or_malformed_identifier_gets_a_typed_error() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_archived_record_is_neither_shown_nor_found() {
+    let mut archived = child(7);
+    archived.status = contactpoint_domain::RecordStatus::Archived {
+        archived_on: time::macros::date!(2026 - 11 - 01),
+    };
+    for app in spawn_apps_with(std::slice::from_ref(&archived)).await {
+        let id = archived.contactpoint_id.compact();
+
+        let (status, _) = get(&app, &format!("/api/v1/children/{id}")).await;
+        let (_, found) = get(
+            &app,
+            "/api/v1/children/search?surname=Okonkwo&date_of_birth=2019-04-03",
+        )
+        .await;
+        let page = app
+            .client
+            .get(format!("{}/children/{id}", app.address))
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(status, 404, "{}", app.backend);
+        assert_eq!(found["outcome"], "none");
+        assert_eq!(page.status(), 404);
+        app.stop().await;
+    }
+}
