@@ -74,7 +74,7 @@ pub async fn load_population<S: Store>(
     while let Some(children) = receiver.recv().await {
         let insert_started = Instant::now();
         store
-            .insert_children(&children)
+            .bulk_insert_children(&children)
             .await
             .context("storing a batch of children failed; run again to resume")?;
         report.storing += insert_started.elapsed();
@@ -89,6 +89,11 @@ pub async fn load_population<S: Store>(
     generator
         .join()
         .map_err(|_| anyhow!("the generator thread panicked"))??;
+    bar.set_message("indexing");
+    store
+        .finish_bulk_load()
+        .await
+        .context("indexing the loaded children for search failed; run again to finish")?;
     store
         .analyze()
         .await

@@ -102,6 +102,24 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Adds new children in one transaction: all of them or none.
     fn insert_children(&self, children: &[Child]) -> impl Future<Output = Result<()>> + Send;
 
+    /// Adds new children as [`Store::insert_children`] does, for a load of
+    /// many batches into a database nobody searches meanwhile: a backend may
+    /// defer indexing their search keys until [`Store::finish_bulk_load`],
+    /// and until then a search may not find them.
+    fn bulk_insert_children(
+        &self,
+        children: &[Child],
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.insert_children(children)
+    }
+
+    /// Makes every child a bulk load added searchable. Cheap when there is
+    /// nothing to do, so a server runs it on start, in case a load was
+    /// interrupted.
+    fn finish_bulk_load(&self) -> impl Future<Output = Result<()>> + Send {
+        std::future::ready(Ok(()))
+    }
+
     fn child(&self, id: ChildId) -> impl Future<Output = Result<StoredChild>> + Send;
 
     fn child_by_contactpoint_id(

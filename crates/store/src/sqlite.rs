@@ -112,6 +112,16 @@ impl Sqlite {
         rows: &Rows,
         now: OffsetDateTime,
     ) -> Result<()> {
+        Self::insert_children_rows(conn, rows, now).await?;
+        Self::insert_search_keys(conn, rows).await?;
+        Self::insert_parts(conn, rows).await
+    }
+
+    async fn insert_children_rows(
+        conn: &mut SqliteConnection,
+        rows: &Rows,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         for chunk in rows.children.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::new(
                 "INSERT INTO children (id, contactpoint_id, version, status, shielded, family_name, \
@@ -135,10 +145,36 @@ impl Sqlite {
             });
             q.build().execute(&mut *conn).await?;
         }
-        Self::insert_parts(conn, rows).await
+        Ok(())
     }
 
-    /// Carers, services and source records: everything but the child row.
+    async fn insert_search_keys(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
+        for chunk in rows.search_keys.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new("INSERT INTO search_keys (key, child_id) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.key).push_bind(r.child_id);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Search keys held back by a bulk load, in the order children arrive.
+    async fn insert_bulk_search_keys(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
+        let mut keys: Vec<_> = rows.search_keys.iter().collect();
+        keys.sort_unstable_by_key(|k| (k.child_id, k.key));
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new("INSERT INTO bulk_search_keys (child_id, key) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.child_id).push_bind(r.key);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Carers, services, profiles and source records: everything but the
+    /// child row and its search keys.
     async fn insert_parts(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
         for chunk in rows.carers.chunks(ROWS_PER_STATEMENT) {
             let mut q =
@@ -162,13 +198,6 @@ impl Sqlite {
                     .push_bind(r.sensitive)
                     .push_bind(&r.organisation)
                     .push_bind(&r.detail);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        for chunk in rows.search_keys.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new("INSERT INTO search_keys (key, child_id) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.key).push_bind(r.child_id);
             });
             q.build().execute(&mut *conn).await?;
         }
@@ -254,6 +283,57 @@ impl Store for Sqlite {
         Ok(())
     }
 
+    #[instrument(skip_all, fields(count = children.len()))]
+    async fn bulk_insert_children(&self, children: &[Child]) -> Result<()> {
+        let rows = Rows::from_children(children)?;
+        let mut tx = self.pool.begin().await?;
+        Self::insert_children_rows(&mut tx, &rows, crate::now()).await?;
+        Self::insert_bulk_search_keys(&mut tx, &rows).await?;
+        Self::insert_parts(&mut tx, &rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn finish_bulk_load(&self) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bulk_search_keys")
+            .fetch_one(&mut *tx)
+            .await?;
+        if held == 0 {
+            return Ok(());
+        }
+        // Merged in key order, the keys are appended to search_keys' pages
+        // rather than scattered over them. The index by child would then be
+        // written in random order, so when the load is a large part of the
+        // whole it is rebuilt by one sort instead.
+        let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_keys")
+            .fetch_one(&mut *tx)
+            .await?;
+        let rebuild = held > indexed / 4;
+        if rebuild {
+            sqlx::query("DROP INDEX search_keys_child")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO search_keys (key, child_id) \
+             SELECT key, child_id FROM bulk_search_keys ORDER BY key, child_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        if rebuild {
+            sqlx::query("CREATE INDEX search_keys_child ON search_keys (child_id)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM bulk_search_keys")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     #[instrument(skip_all)]
     async fn child(&self, id: ChildId) -> Result<StoredChild> {
         let mut conn = self.pool.acquire().await?;
@@ -334,10 +414,12 @@ impl Store for Sqlite {
             "DELETE FROM involvements WHERE child_id = ?",
             "DELETE FROM source_records WHERE child_id = ?",
             "DELETE FROM search_keys WHERE child_id = ?",
+            "DELETE FROM bulk_search_keys WHERE child_id = ?",
             "DELETE FROM search_profiles WHERE child_id = ?",
         ] {
             sqlx::query(delete).bind(id).execute(&mut *tx).await?;
         }
+        Self::insert_search_keys(&mut tx, &rows).await?;
         Self::insert_parts(&mut tx, &rows).await?;
         tx.commit().await?;
         Ok(current.version + 1)

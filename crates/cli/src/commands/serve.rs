@@ -24,6 +24,11 @@ pub async fn serve<S: Store>(
     listen: SocketAddr,
     children: Option<u64>,
 ) -> anyhow::Result<()> {
+    // Children an interrupted bulk load stored must be found like any other.
+    store
+        .finish_bulk_load()
+        .await
+        .context("indexing children left by an interrupted load failed")?;
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!(
             "cannot listen on {listen}: is another service using it? Choose another with --listen"
