@@ -1,6 +1,6 @@
 //! Searching, as every backend must answer it: the engine over the store.
 
-use contactpoint_domain::{SearchInput, SearchQuery, Shield};
+use contactpoint_domain::{Gender, SearchInput, SearchQuery, Shield};
 use contactpoint_linkage::Band;
 use contactpoint_store::{SearchEngine, SearchOutcome, Store};
 use time::macros::{date, datetime};
@@ -13,6 +13,8 @@ crate::conformance!(
     name_counts_follow_additions_changes_and_archiving,
     too_many_good_matches_ask_for_more_detail,
     an_unknown_child_is_not_found_by_search,
+    children_of_a_bulk_load_are_found_once_it_finishes,
+    a_child_changed_during_a_bulk_load_is_indexed_once,
 );
 
 fn query(input: SearchInput<'_>) -> SearchQuery {
@@ -172,4 +174,53 @@ async fn an_unknown_child_is_not_found_by_search(store: impl Store) {
     .await;
 
     assert_eq!(outcome, SearchOutcome::None);
+}
+
+fn okonkwo() -> SearchInput<'static> {
+    SearchInput {
+        surname: Some("Okonkwo"),
+        forename: Some("Amelia"),
+        date_of_birth: Some("2019-04-03"),
+        ..Default::default()
+    }
+}
+
+async fn children_of_a_bulk_load_are_found_once_it_finishes(store: impl Store) {
+    let sought = child(1);
+    let mut others = [child(2), child(3)];
+    others[0].name.value = person("Kwame", "Mensah");
+    others[1].name.value = person("Zofia", "Zielinska");
+    store
+        .bulk_insert_children(&[sought.clone(), others[0].clone()])
+        .await
+        .unwrap();
+    store.bulk_insert_children(&others[1..]).await.unwrap();
+
+    store.finish_bulk_load().await.unwrap();
+    store.finish_bulk_load().await.unwrap();
+
+    let SearchOutcome::Matches(results) = search(&store, okonkwo()).await else {
+        panic!("expected matches");
+    };
+    assert_eq!(results[0].child.child_id, sought.id);
+    assert_eq!(results[0].band, Band::Exact);
+    assert_eq!(store.count_children().await.unwrap(), 3);
+}
+
+async fn a_child_changed_during_a_bulk_load_is_indexed_once(store: impl Store) {
+    let mut changed = child(1);
+    store
+        .bulk_insert_children(std::slice::from_ref(&changed))
+        .await
+        .unwrap();
+    changed.gender.value = Gender::Unknown;
+    store.update_child(&changed, 1).await.unwrap();
+
+    store.finish_bulk_load().await.unwrap();
+
+    let SearchOutcome::Matches(results) = search(&store, okonkwo()).await else {
+        panic!("expected matches");
+    };
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].child.gender, Gender::Unknown);
 }
