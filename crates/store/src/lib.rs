@@ -106,10 +106,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// many batches into a database nobody searches meanwhile: a backend may
     /// defer indexing their search keys until [`Store::finish_bulk_load`],
     /// and until then a search may not find them.
-    fn bulk_insert_children(
-        &self,
-        children: &[Child],
-    ) -> impl Future<Output = Result<()>> + Send {
+    fn bulk_insert_children(&self, children: &[Child]) -> impl Future<Output = Result<()>> + Send {
         self.insert_children(children)
     }
 

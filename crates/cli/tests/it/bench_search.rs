@@ -56,6 +56,7 @@ fn the_accuracy_harness_reports_every_kind_and_finds_nearly_every_child() {
     }
     assert!(overall_recall_at_5(&report) >= 98.0, "{report}");
     assert!(report.contains("latency"), "{report}");
+    assert!(report.contains("recall@5*"), "{report}");
     let written = std::fs::read_to_string(&urls).unwrap();
     assert!(written.lines().count() >= 400, "{written}");
     assert!(

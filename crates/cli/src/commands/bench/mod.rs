@@ -1,5 +1,6 @@
 //! End-to-end measurements that print figures. Timing never fails a test.
 
+mod ambiguity;
 mod load;
 mod search;
 

@@ -14,7 +14,7 @@ use contactpoint_store::{Postgres, SearchEngine, SearchOutcome, Store};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::PopulationArgs;
+use super::{PopulationArgs, ambiguity};
 use crate::generate::{NoisyQuery, Options, Population, QueryKind, make_query};
 use crate::load::{DEFAULT_BATCH, load_population, peak_memory_bytes, progress_bar};
 
@@ -52,6 +52,9 @@ struct Tally {
     none: u64,
     wrong: u64,
     wrong_above_possible: u64,
+    /// Missed, and no search could have done better: more children than a
+    /// search may show agree exactly with all the query gives.
+    ambiguous: u64,
 }
 
 impl Tally {
@@ -63,15 +66,22 @@ impl Tally {
         self.none += other.none;
         self.wrong += other.wrong;
         self.wrong_above_possible += other.wrong_above_possible;
+        self.ambiguous += other.ambiguous;
     }
 
     fn percent(&self, n: u64) -> f64 {
         100.0 * n as f64 / self.queries.max(1) as f64
     }
 
+    /// Recall@5 among the queries some search could have answered.
+    fn identifiable_top_five(&self) -> f64 {
+        let answerable = self.queries - self.ambiguous;
+        100.0 * self.top_five as f64 / answerable.max(1) as f64
+    }
+
     fn print(&self, name: &str) {
         println!(
-            "{name:<20} {:>7} {:>8.1}% {:>8.1}% {:>8.1}% {:>6.1}% {:>8.2} {:>9.2}",
+            "{name:<20} {:>7} {:>8.1}% {:>8.1}% {:>8.1}% {:>6.1}% {:>8.2} {:>9.2} {:>9.1}% {:>8.1}%",
             self.queries,
             self.percent(self.first),
             self.percent(self.top_five),
@@ -79,6 +89,8 @@ impl Tally {
             self.percent(self.none),
             self.wrong as f64 / self.queries.max(1) as f64,
             self.wrong_above_possible as f64 / self.queries.max(1) as f64,
+            self.percent(self.ambiguous),
+            self.identifiable_top_five(),
         );
     }
 }
@@ -162,6 +174,7 @@ pub async fn run<S: Store>(
     let today = options.as_of;
     let mut tallies: BTreeMap<QueryKind, Tally> = BTreeMap::new();
     let mut latencies = Vec::with_capacity(samples.len());
+    let mut misses = Vec::new();
     let bar = progress_bar(samples.len() as u64, "searching");
     for sample in &samples {
         let query = checked(&sample.query, today)?;
@@ -182,12 +195,19 @@ pub async fn run<S: Store>(
             .entry(sample.query.kind)
             .or_default()
             .record(&answer, sample.truth);
-        if !found && args.show_misses {
-            bar.suspend(|| println!("miss {:?} -> {}", sample.query, describe(&outcome)));
+        if !found {
+            misses.push(&sample.query);
+            if args.show_misses {
+                bar.suspend(|| println!("miss {:?} -> {}", sample.query, describe(&outcome)));
+            }
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let verdicts = ambiguity::ambiguous(options, held, &misses, engine.rules.max_results)?;
+    for (query, _) in misses.iter().zip(verdicts).filter(|(_, a)| *a) {
+        tallies.entry(query.kind).or_default().ambiguous += 1;
+    }
     println!(
         "population {} children (seed {}, as of {}; {held} stored), {} queries",
         options.children,
@@ -268,8 +288,17 @@ fn checked(query: &NoisyQuery, today: time::Date) -> anyhow::Result<SearchQuery>
 
 fn print_table(tallies: &BTreeMap<QueryKind, Tally>) {
     println!(
-        "{:<20} {:>7} {:>9} {:>9} {:>9} {:>7} {:>8} {:>9}",
-        "kind", "queries", "recall@1", "recall@5", "too_many", "none", "wrong/q", "wrong+/q"
+        "{:<20} {:>7} {:>9} {:>9} {:>9} {:>7} {:>8} {:>9} {:>10} {:>9}",
+        "kind",
+        "queries",
+        "recall@1",
+        "recall@5",
+        "too_many",
+        "none",
+        "wrong/q",
+        "wrong+/q",
+        "ambiguous",
+        "recall@5*"
     );
     let mut all = Tally::default();
     for (kind, tally) in tallies {
@@ -278,7 +307,9 @@ fn print_table(tallies: &BTreeMap<QueryKind, Tally>) {
     }
     all.print("all");
     println!(
-        "(wrong/q: results that are not the child, per query; wrong+/q: those in the exact or strong band)"
+        "(wrong/q: results that are not the child, per query; wrong+/q: those in the exact or strong band;\n \
+         ambiguous: missed, and more children than a search may show agree exactly with all the query gives, so none could be told apart;\n \
+         recall@5*: recall@5 among the other queries)"
     );
 }
 
