@@ -29,6 +29,23 @@ pub async fn serve<S: Store>(
         .finish_bulk_load()
         .await
         .context("indexing children left by an interrupted load failed")?;
+    // While the server starts answering, the search tables are read into
+    // memory, so that searches soon stop waiting on the disk.
+    let warming = store.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match warming.warm_search().await {
+            Ok(bytes) => tracing::info!(
+                mib = bytes / 1_048_576,
+                seconds = started.elapsed().as_secs_f64(),
+                "search tables read into memory"
+            ),
+            Err(error) => tracing::warn!(
+                %error,
+                "reading the search tables into memory failed; searches will read them from disk"
+            ),
+        }
+    });
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!(
             "cannot listen on {listen}: is another service using it? Choose another with --listen"

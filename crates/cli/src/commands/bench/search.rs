@@ -170,6 +170,14 @@ pub async fn run<S: Store>(
         write_urls(path, &samples)?;
     }
 
+    // As the server does when it starts.
+    let started = Instant::now();
+    let warmed = store.warm_search().await?;
+    println!(
+        "search tables read into memory: {:.0} MiB in {:.1} s",
+        warmed as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
     let engine = SearchEngine::default();
     let today = options.as_of;
     let mut tallies: BTreeMap<QueryKind, Tally> = BTreeMap::new();
