@@ -49,6 +49,7 @@ mod identifiers;
 mod involvement;
 mod provenance;
 mod search;
+mod source;
 mod text;
 
 pub use carer::{Carer, ContactDetails, Relationship};
@@ -68,4 +69,7 @@ pub use provenance::{
     Sourced,
 };
 pub use search::{BirthDateQuery, SearchError, SearchField, SearchInput, SearchQuery};
+pub use source::{
+    Coverage, CredentialHash, FeedFormat, LocalAuthorityCode, RecordField, Source, SourceError,
+};
 pub use text::{Email, EmailError, Label, Name, PhoneNumber, TextError};

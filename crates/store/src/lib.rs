@@ -7,13 +7,16 @@ mod error;
 mod postgres;
 mod record;
 mod search;
+mod source;
 mod sqlite;
 pub mod testing;
 mod url;
 
 use std::future::Future;
 
-use contactpoint_domain::{Child, ChildId, ContactPointId, Gender, Name, SourceRecordRef};
+use contactpoint_domain::{
+    Child, ChildId, ContactPointId, Gender, Name, Source, SourceId, SourceRecordRef,
+};
 use contactpoint_linkage::Profile;
 use time::{Date, OffsetDateTime};
 
@@ -167,6 +170,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         surname: &str,
         forename: &str,
     ) -> impl Future<Output = Result<NameCounts>> + Send;
+
+    /// Registers a source system. Fails with [`Error::Conflict`] if its id
+    /// is taken.
+    fn add_source(&self, source: &Source) -> impl Future<Output = Result<()>> + Send;
+
+    fn source(&self, id: &SourceId) -> impl Future<Output = Result<Source>> + Send;
+
+    /// Every registered source, by id.
+    fn sources(&self) -> impl Future<Output = Result<Vec<Source>>> + Send;
 
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
 

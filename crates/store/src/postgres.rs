@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
+use contactpoint_domain::{Child, ChildId, ContactPointId, Source, SourceId, SourceRecordRef};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
@@ -12,6 +12,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
+use crate::source::SourceRow;
 use crate::{Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Store, StoredChild};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -394,6 +395,44 @@ impl Store for Postgres {
     async fn analyze(&self) -> Result<()> {
         sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn add_source(&self, source: &Source) -> Result<()> {
+        let row = SourceRow::from_source(source);
+        sqlx::query(
+            "INSERT INTO sources (id, name, coverage, format, mapping, authoritative_for, \
+             credential_hash, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(row.id)
+        .bind(row.name)
+        .bind(row.coverage)
+        .bind(row.format)
+        .bind(row.mapping)
+        .bind(row.authoritative_for)
+        .bind(row.credential_hash)
+        .bind(row.registered_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn source(&self, id: &SourceId) -> Result<Source> {
+        let row: SourceRow = sqlx::query_as("SELECT * FROM sources WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::NotFound)?;
+        row.decode()
+    }
+
+    #[instrument(skip_all)]
+    async fn sources(&self) -> Result<Vec<Source>> {
+        let rows: Vec<SourceRow> = sqlx::query_as("SELECT * FROM sources ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(SourceRow::decode).collect()
     }
 
     async fn count_children(&self) -> Result<u64> {

@@ -6,4 +6,5 @@ mod backends;
 mod fixtures;
 mod opening;
 mod search;
+mod sources;
 mod stories;

@@ -224,3 +224,14 @@ async fn a_child_changed_during_a_bulk_load_is_indexed_once(store: impl Store) {
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].child.gender, Gender::Unknown);
 }
+
+#[tokio::test]
+async fn warming_sqlite_reads_every_page_of_the_search_tables() {
+    let db = crate::backends::sqlite().await;
+    db.store.insert_children(&[child(1)]).await.unwrap();
+
+    let bytes = db.store.warm_search().await.unwrap();
+
+    // Search keys, profiles and name counts: at least a 16 KiB page each.
+    assert!(bytes >= 3 * 16_384, "{bytes}");
+}

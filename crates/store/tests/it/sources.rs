@@ -1,0 +1,73 @@
+//! Registering source systems, as every backend must.
+
+use contactpoint_domain::{
+    Coverage, CredentialHash, FeedFormat, Label, LocalAuthorityCode, RecordField, Source, SourceId,
+};
+use contactpoint_store::{Error, Store};
+use time::macros::datetime;
+
+crate::conformance!(
+    a_source_reads_back_as_registered_and_is_listed_by_id,
+    a_source_id_can_be_registered_once_only,
+    an_unknown_source_is_not_found,
+);
+
+fn school_census() -> Source {
+    Source {
+        id: SourceId::parse("school-census").unwrap(),
+        name: Label::parse("School census (DfE)").unwrap(),
+        coverage: Coverage::National,
+        format: FeedFormat::Csv,
+        mapping: Some("source = \"school-census\"\n".into()),
+        authoritative_for: vec![RecordField::Upn, RecordField::EducationalSetting],
+        credential: CredentialHash::of("cpk_school"),
+        registered_at: datetime!(2026-11-25 09:00:00.123456 UTC),
+    }
+    .checked()
+    .unwrap()
+}
+
+fn leeds_social_care() -> Source {
+    Source {
+        id: SourceId::parse("leeds-social-care").unwrap(),
+        name: Label::parse("Leeds children's social care").unwrap(),
+        coverage: Coverage::LocalAuthority(LocalAuthorityCode::parse("E08000035").unwrap()),
+        format: FeedFormat::FhirNdjson,
+        mapping: None,
+        authoritative_for: vec![],
+        credential: CredentialHash::of("cpk_leeds"),
+        registered_at: datetime!(2026-11-25 09:01:00 UTC),
+    }
+}
+
+async fn a_source_reads_back_as_registered_and_is_listed_by_id(store: impl Store) {
+    store.add_source(&school_census()).await.unwrap();
+    store.add_source(&leeds_social_care()).await.unwrap();
+
+    let read = store.source(&school_census().id).await.unwrap();
+    let all = store.sources().await.unwrap();
+
+    assert_eq!(read, school_census());
+    assert!(read.credential.matches("cpk_school"));
+    let ids: Vec<_> = all.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["leeds-social-care", "school-census"]);
+    assert_eq!(all[0], leeds_social_care());
+}
+
+async fn a_source_id_can_be_registered_once_only(store: impl Store) {
+    store.add_source(&school_census()).await.unwrap();
+    let mut again = leeds_social_care();
+    again.id = school_census().id;
+
+    let refused = store.add_source(&again).await;
+
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+    assert_eq!(store.source(&again.id).await.unwrap(), school_census());
+}
+
+async fn an_unknown_source_is_not_found(store: impl Store) {
+    let missing = store.source(&SourceId::parse("nobody").unwrap()).await;
+
+    assert!(matches!(missing, Err(Error::NotFound)), "{missing:?}");
+    assert!(store.sources().await.unwrap().is_empty());
+}
