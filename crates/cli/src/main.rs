@@ -37,6 +37,9 @@ enum Command {
     Demo(commands::demo::Args),
     /// Write a synthetic population as three noisy source feeds with their truth.
     Generate(commands::generate::Args),
+    /// Register and inspect the source systems that feed ContactPoint.
+    #[command(subcommand)]
+    Source(commands::source::SourceCommand),
     /// Measure end-to-end figures.
     #[command(subcommand)]
     Bench(commands::bench::Bench),
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(&cli.database, args).await,
             Command::Demo(args) => commands::demo::run(&cli.database, args).await,
             Command::Generate(args) => commands::generate::run(args),
+            Command::Source(command) => commands::source::run(&cli.database, command).await,
             Command::Bench(bench) => commands::bench::run(&cli.database, bench).await,
         }
     });

@@ -1,0 +1,159 @@
+//! Registering source systems from the command line, with the generator's
+//! own feeds and mappings.
+
+use std::path::Path;
+
+use crate::{contactpoint, stderr};
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs `contactpoint --data-dir DIR ARGS...`.
+fn in_dir(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--data-dir", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    contactpoint(&all)
+}
+
+fn feeds(dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("feeds");
+    let output = contactpoint(&[
+        "generate",
+        "--children",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    out
+}
+
+#[test]
+fn a_csv_source_is_registered_with_its_mapping_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = feeds(dir.path()).join("school_census.mapping.toml");
+
+    let added = in_dir(
+        dir.path(),
+        &[
+            "source",
+            "add",
+            "school-census",
+            "--name",
+            "School census",
+            "--format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--authoritative-for",
+            "upn,educational_setting",
+        ],
+    );
+    let listed = in_dir(dir.path(), &["source", "list"]);
+    let shown = in_dir(dir.path(), &["source", "show", "school-census"]);
+
+    assert!(added.status.success(), "{}", stderr(&added));
+    let credential = stdout(&added)
+        .split_whitespace()
+        .find(|w| w.starts_with("cpk_"))
+        .map(str::to_owned)
+        .unwrap();
+    assert_eq!(credential.len(), 4 + 64);
+    let listed = stdout(&listed);
+    assert!(listed.contains("school-census"), "{listed}");
+    assert!(listed.contains("upn,educational_setting"), "{listed}");
+    let shown = stdout(&shown);
+    assert!(shown.contains("date_format"), "{shown}");
+    assert!(!shown.contains(&credential), "{shown}");
+}
+
+#[test]
+fn a_second_registration_of_an_id_and_bad_options_are_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let health = [
+        "source",
+        "add",
+        "nhs-pds",
+        "--name",
+        "NHS demographics",
+        "--format",
+        "fhir-ndjson",
+    ];
+    assert!(in_dir(dir.path(), &health).status.success());
+    let cases: [(&[&str], &str); 5] = [
+        (&health, "already registered"),
+        (
+            &["source", "add", "la", "--name", "LA", "--format", "csv"],
+            "needs a mapping file",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "la",
+                "--name",
+                "LA",
+                "--format",
+                "fhir-ndjson",
+                "--authority",
+                "Leeds",
+            ],
+            "ONS code",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "la",
+                "--name",
+                "LA",
+                "--format",
+                "fhir-ndjson",
+                "--authoritative-for",
+                "hair_colour",
+            ],
+            "unknown field",
+        ),
+        (&["source", "show", "nobody"], "no source nobody"),
+    ];
+
+    for (args, expected) in cases {
+        let output = in_dir(dir.path(), args);
+
+        assert!(!output.status.success(), "{args:?}");
+        let message = stderr(&output);
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    let listed = stdout(&in_dir(dir.path(), &["source", "list"]));
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+}
+
+#[test]
+fn a_mapping_for_another_source_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = feeds(dir.path()).join("school_census.mapping.toml");
+
+    let output = in_dir(
+        dir.path(),
+        &[
+            "source",
+            "add",
+            "leeds-education",
+            "--name",
+            "Leeds education",
+            "--format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+    );
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("is for source \"school-census\""),
+        "{}",
+        stderr(&output)
+    );
+}
