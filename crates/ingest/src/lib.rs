@@ -3,8 +3,12 @@
 //! Feeds arrive as FHIR R4 NDJSON ([`fhir`]) or as CSV with a declared
 //! column mapping ([`mapping`]).
 
+mod csv_feed;
 pub mod fhir;
 pub mod mapping;
+mod record;
 
+pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
+pub use record::{Action, FeedRecord, Rejection};

@@ -19,6 +19,10 @@ pub struct CsvMapping {
     /// The column holding the source's own record id, which makes re-imports
     /// idempotent.
     pub record_id: String,
+    /// The column saying what to do with the record (`upsert`, `delete`,
+    /// `deceased`); without it, or blank, every record is an upsert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
     /// A `time` format description (`[day]/[month]/[year]`) for every date
     /// in the file; sources differ and guessing swaps days and months.
     pub date_format: String,
@@ -186,6 +190,7 @@ mod tests {
         CsvMapping {
             source: "school-census".into(),
             record_id: "record_id".into(),
+            action: None,
             date_format: "[day]/[month]/[year]".into(),
             child: ChildColumns {
                 given: "forename".into(),

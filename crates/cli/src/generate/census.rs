@@ -43,6 +43,7 @@ pub(crate) fn school_mapping() -> CsvMapping {
     CsvMapping {
         source: "school-census".into(),
         record_id: column("record_id"),
+        action: None,
         date_format: "[day]/[month]/[year]".into(),
         child: ChildColumns {
             given: column("forename"),
@@ -238,6 +239,7 @@ pub(crate) fn local_authority_mapping() -> CsvMapping {
     CsvMapping {
         source: "local-authority".into(),
         record_id: column("la_child_id"),
+        action: None,
         date_format: "[year]-[month]-[day]".into(),
         child: ChildColumns {
             given: column("forename"),

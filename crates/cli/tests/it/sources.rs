@@ -157,3 +157,42 @@ fn a_mapping_for_another_source_is_refused() {
         stderr(&output)
     );
 }
+
+#[test]
+fn the_generated_csv_feeds_read_through_their_own_mappings() {
+    use contactpoint_domain::SourceId;
+    use contactpoint_ingest::{CsvFeed, CsvMapping};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = feeds(dir.path());
+
+    for (feed, mapping, source) in [
+        (
+            "school_census.csv",
+            "school_census.mapping.toml",
+            "school-census",
+        ),
+        (
+            "local_authority.csv",
+            "local_authority.mapping.toml",
+            "local-authority",
+        ),
+    ] {
+        let mapping =
+            CsvMapping::from_toml(&std::fs::read_to_string(out.join(mapping)).unwrap()).unwrap();
+        let file = std::fs::File::open(out.join(feed)).unwrap();
+        let rows = std::fs::read_to_string(out.join(feed))
+            .unwrap()
+            .lines()
+            .count()
+            - 1;
+
+        let read: Vec<_> = CsvFeed::new(file, mapping, &SourceId::parse(source).unwrap())
+            .unwrap()
+            .collect();
+
+        assert_eq!(read.len(), rows, "{feed}");
+        let rejected: Vec<_> = read.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert!(rejected.is_empty(), "{feed}: {rejected:?}");
+    }
+}

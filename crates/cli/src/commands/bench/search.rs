@@ -40,6 +40,10 @@ pub struct SearchArgs {
     /// comparison. PostgreSQL only; installs both extensions and indexes.
     #[arg(long)]
     pub baseline: bool,
+    /// The most candidates one search scores (the engine's default unless
+    /// given): to weigh recall against latency.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(10..=10_000))]
+    pub candidate_limit: Option<usize>,
 }
 
 /// What happened to the queries of one kind.
@@ -178,7 +182,10 @@ pub async fn run<S: Store>(
         warmed as f64 / 1_048_576.0,
         started.elapsed().as_secs_f64()
     );
-    let engine = SearchEngine::default();
+    let mut engine = SearchEngine::default();
+    if let Some(limit) = args.candidate_limit {
+        engine.candidate_limit = limit;
+    }
     let today = options.as_of;
     let mut tallies: BTreeMap<QueryKind, Tally> = BTreeMap::new();
     let mut latencies = Vec::with_capacity(samples.len());
@@ -223,7 +230,10 @@ pub async fn run<S: Store>(
         options.as_of,
         samples.len()
     );
-    println!("ContactPoint search engine");
+    println!(
+        "ContactPoint search engine (at most {} candidates scored per search)",
+        engine.candidate_limit
+    );
     print_table(&tallies);
     print_latency(&mut latencies);
     if let Some(baseline) = baseline {
