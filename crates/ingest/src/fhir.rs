@@ -60,6 +60,13 @@ pub struct Patient {
     /// The registered GP practice, by ODS code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub general_practitioner: Vec<Reference>,
+    /// `false` when the source no longer holds the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deceased_boolean: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deceased_date_time: Option<String>,
 }
 
 /// A parent or carer, pointing at the patient it belongs to.

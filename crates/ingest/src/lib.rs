@@ -5,10 +5,12 @@
 
 mod csv_feed;
 pub mod fhir;
+mod fhir_feed;
 pub mod mapping;
 mod record;
 
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
+pub use fhir_feed::FhirFeed;
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use record::{Action, FeedRecord, Rejection};

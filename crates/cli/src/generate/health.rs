@@ -102,6 +102,7 @@ pub(crate) fn write_child(
         birth_date: Some(view.date_of_birth.to_string()),
         address: addresses,
         general_practitioner,
+        ..Patient::default()
     });
     line(out, &patient)?;
 

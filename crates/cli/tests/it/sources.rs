@@ -196,3 +196,25 @@ fn the_generated_csv_feeds_read_through_their_own_mappings() {
         assert!(rejected.is_empty(), "{feed}: {rejected:?}");
     }
 }
+
+#[test]
+fn the_generated_health_feed_reads_one_record_per_patient() {
+    use contactpoint_domain::SourceId;
+    use contactpoint_ingest::FhirFeed;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = feeds(dir.path());
+    let text = std::fs::read_to_string(out.join("health.ndjson")).unwrap();
+    let patients = text
+        .lines()
+        .filter(|l| l.contains("\"resourceType\":\"Patient\""))
+        .count();
+
+    let read: Vec<_> =
+        FhirFeed::new(text.as_bytes(), &SourceId::parse("nhs-pds").unwrap()).collect();
+
+    let rejected: Vec<_> = read.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    assert_eq!(read.len(), patients);
+    assert!(patients > 0);
+}

@@ -81,7 +81,7 @@ fn child_signature(child: &Child, shape: Shape) -> String {
         None => String::new(),
     };
     let postcode = match (shape.postcode, child.postcode()) {
-        (true, Some(p)) => postcode_key(&p.to_string()),
+        (true, Some(p)) => postcode_key(p.as_str()),
         _ => String::new(),
     };
     let gender = if shape.gender {
