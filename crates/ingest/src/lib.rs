@@ -6,11 +6,13 @@
 mod csv_feed;
 pub mod fhir;
 mod fhir_feed;
+mod link;
 pub mod mapping;
 mod record;
 
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
 pub use fhir_feed::FhirFeed;
+pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use record::{Action, FeedRecord, Rejection};

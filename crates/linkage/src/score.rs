@@ -36,6 +36,9 @@ pub enum Field {
     Gender,
     /// Whether forename and surname were given the other way round.
     NameOrder,
+    NhsNumber,
+    /// The Unique Pupil Number.
+    Upn,
 }
 
 impl Field {
@@ -47,6 +50,8 @@ impl Field {
             Self::Postcode => "postcode",
             Self::Gender => "gender",
             Self::NameOrder => "name_order",
+            Self::NhsNumber => "nhs_number",
+            Self::Upn => "upn",
         }
     }
 }
@@ -129,6 +134,12 @@ pub struct Model {
     /// How often a query gives forename and surname the other way round:
     /// the price of reading them swapped.
     pub names_swapped: f64,
+    /// Same, different: a checked NHS number is one child's alone, so
+    /// agreeing all but settles a match; a different one is strong evidence
+    /// against (a typo that kept the check digit, or a reissued number, is
+    /// rare).
+    pub nhs_number: [Probabilities; 2],
+    pub upn: [Probabilities; 2],
 }
 
 impl Default for Model {
@@ -175,6 +186,8 @@ impl Default for Model {
             gender: [p(0.99, 0.5), p(0.01, 0.5)],
             min_term_frequency: 1e-7,
             names_swapped: 0.01,
+            nhs_number: [p(0.995, 1e-8), p(0.005, 1.0)],
+            upn: [p(0.98, 1e-7), p(0.02, 1.0)],
         }
     }
 }
@@ -229,6 +242,46 @@ impl Model {
     /// ```
     pub fn score(&self, a: &Person<'_>, b: &Person<'_>, tf: &dyn TermFrequencies) -> Score {
         self.compare(&a.profile(), &b.profile(), tf)
+    }
+
+    /// Adds what an identifier both records may hold says: agreeing or not.
+    /// Missing on either side, it weighs nothing and is not shown.
+    ///
+    /// ```
+    /// use contactpoint_linkage::{Field, Model, Score};
+    /// let model = Model::default();
+    /// let mut score = Score { weight: 0.0, evidence: vec![] };
+    /// model.add_identifier(&mut score, Field::NhsNumber, Some("9434765919"), Some("9434765919"));
+    /// assert!(score.weight > 20.0);
+    /// model.add_identifier(&mut score, Field::Upn, Some("X"), None);
+    /// assert_eq!(score.evidence.len(), 1);
+    /// ```
+    pub fn add_identifier(
+        &self,
+        score: &mut Score,
+        field: Field,
+        a: Option<&str>,
+        b: Option<&str>,
+    ) {
+        let levels = match field {
+            Field::Upn => &self.upn,
+            _ => &self.nhs_number,
+        };
+        let (Some(a), Some(b)) = (a, b) else {
+            return;
+        };
+        let (index, level) = if a == b {
+            (0, "same")
+        } else {
+            (1, "different")
+        };
+        let weight = levels[index].match_weight();
+        score.weight += weight;
+        score.evidence.push(Evidence {
+            field,
+            level,
+            weight,
+        });
     }
 
     /// Compares a query (or feed record) with a stored profile, explaining

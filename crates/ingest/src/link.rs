@@ -1,0 +1,247 @@
+//! Deciding which child a feed record describes: the record is scored
+//! against each candidate the blocking keys found, and the best score,
+//! against two thresholds, says link, review or new.
+
+use contactpoint_domain::ChildId;
+use contactpoint_linkage::{
+    BirthDate, Field, Model, Names, Profile, Score, TermFrequencies, known_gender,
+};
+
+use crate::record::FeedRecord;
+
+/// Where the decisions fall, as match probabilities. Fixed before any
+/// measurement, from what each mistake costs: a wrong link shows one
+/// child's services on another's record, so linking needs near certainty;
+/// a missed link only leaves a duplicate for review to find.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// At or above: linked to the candidate.
+    pub link: f64,
+    /// At or above (and below `link`): sent to the review queue.
+    pub review: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            link: 0.999,
+            review: 0.5,
+        }
+    }
+}
+
+/// A child a record may describe, as linkage sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkCandidate {
+    pub child: ChildId,
+    pub profile: Profile,
+    pub nhs_number: Option<String>,
+    pub upn: Option<String>,
+}
+
+/// What to do with a record that no earlier record of its source placed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    Link {
+        child: ChildId,
+        score: Score,
+    },
+    Review {
+        child: ChildId,
+        score: Score,
+    },
+    New,
+    /// Too little to make a new child from, and no child it surely is.
+    TooLittle,
+}
+
+/// The record as linkage compares it.
+pub fn profile(record: &FeedRecord) -> Profile {
+    let forenames = record
+        .given_name
+        .iter()
+        .chain(&record.preferred_given_name)
+        .map(|n| n.as_str());
+    let surnames = record
+        .family_name
+        .iter()
+        .chain(&record.former_family_name)
+        .map(|n| n.as_str());
+    Profile {
+        forenames: Names::forenames(forenames),
+        surnames: Names::surnames(surnames),
+        date_of_birth: record
+            .date_of_birth
+            .map(|d| BirthDate::Full(d.year(), u8::from(d.month()), d.day())),
+        postcodes: record
+            .address
+            .iter()
+            .map(|a| a.postcode().to_string())
+            .collect(),
+        gender: record.gender.and_then(|g| known_gender(g.as_str())),
+    }
+}
+
+/// Scores the record against one candidate, identifiers included.
+pub fn score(
+    model: &Model,
+    record: &FeedRecord,
+    query: &Profile,
+    candidate: &LinkCandidate,
+    tf: &dyn TermFrequencies,
+) -> Score {
+    let mut score = model.compare(query, &candidate.profile, tf);
+    let nhs = record.nhs_number.as_ref().map(|n| n.digits());
+    model.add_identifier(
+        &mut score,
+        Field::NhsNumber,
+        nhs.as_deref(),
+        candidate.nhs_number.as_deref(),
+    );
+    model.add_identifier(
+        &mut score,
+        Field::Upn,
+        record.upn.as_ref().map(|u| u.as_str()),
+        candidate.upn.as_deref(),
+    );
+    score
+}
+
+/// What a link is never made over without a person looking: a wholly
+/// different forename (not a typo, not a nickname), which is what tells
+/// twins apart when surname, date of birth, address and carers agree; and a
+/// different NHS number or UPN, which two records of one child should not
+/// have, however much else agrees.
+fn needs_a_person(score: &Score) -> bool {
+    score.evidence.iter().any(|e| {
+        e.level == "different" && matches!(e.field, Field::Forename | Field::NhsNumber | Field::Upn)
+    })
+}
+
+/// The decision for `record` among `candidates`.
+pub fn decide(
+    model: &Model,
+    thresholds: Thresholds,
+    record: &FeedRecord,
+    candidates: &[LinkCandidate],
+    tf: &dyn TermFrequencies,
+) -> Decision {
+    let query = profile(record);
+    let best = candidates
+        .iter()
+        .map(|c| (c.child, score(model, record, &query, c, tf)))
+        .max_by(|a, b| a.1.weight.total_cmp(&b.1.weight));
+    if let Some((child, score)) = best {
+        let p = score.probability();
+        if p >= thresholds.link && !needs_a_person(&score) {
+            return Decision::Link { child, score };
+        }
+        if p >= thresholds.review {
+            return Decision::Review { child, score };
+        }
+    }
+    if record.identifies_a_new_child() {
+        Decision::New
+    } else {
+        Decision::TooLittle
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use contactpoint_domain::{
+        Address, Gender, Label, Name, NhsNumber, Postcode, SourceId, SourceRecordId,
+        SourceRecordRef,
+    };
+    use contactpoint_linkage::NoTermFrequencies;
+    use time::macros::date;
+
+    use super::*;
+
+    fn record(given: &str, family: &str) -> FeedRecord {
+        let mut record = FeedRecord::new(SourceRecordRef {
+            source: SourceId::parse("school-census").unwrap(),
+            record: SourceRecordId::parse("S1").unwrap(),
+        });
+        record.given_name = Some(Name::parse(given).unwrap());
+        record.family_name = Some(Name::parse(family).unwrap());
+        record.date_of_birth = Some(date!(2019 - 04 - 03));
+        record.gender = Some(Gender::Female);
+        record.address = Some(
+            Address::new(
+                vec![Label::parse("12 Church Lane").unwrap()],
+                None,
+                Postcode::parse("LS6 2AB").unwrap(),
+            )
+            .unwrap(),
+        );
+        record
+    }
+
+    fn candidate(of: &FeedRecord, nhs: Option<&str>) -> LinkCandidate {
+        LinkCandidate {
+            child: ChildId::new(),
+            profile: profile(of),
+            nhs_number: nhs.map(Into::into),
+            upn: None,
+        }
+    }
+
+    fn decide_default(record: &FeedRecord, candidates: &[LinkCandidate]) -> Decision {
+        decide(
+            &Model::default(),
+            Thresholds::default(),
+            record,
+            candidates,
+            &NoTermFrequencies,
+        )
+    }
+
+    #[test]
+    fn the_same_child_with_the_same_nhs_number_links() {
+        let mut incoming = record("Amelia", "Okonkwo");
+        incoming.nhs_number = Some(NhsNumber::parse("9434765919").unwrap());
+        let known = candidate(&record("Amelia", "Okonkwo"), Some("9434765919"));
+
+        let decision = decide_default(&incoming, std::slice::from_ref(&known));
+
+        assert!(matches!(decision, Decision::Link { child, .. } if child == known.child));
+    }
+
+    #[test]
+    fn a_twin_is_never_linked_to_the_other_twin() {
+        let twin = candidate(&record("Amelia", "Okonkwo"), None);
+        let other = record("Zara", "Okonkwo");
+
+        let decision = decide_default(&other, std::slice::from_ref(&twin));
+
+        // Everything else agrees: without the twins rule this would link.
+        let Decision::Review { score, .. } = decision else {
+            panic!("{decision:?}");
+        };
+        assert!(score.probability() >= Thresholds::default().link);
+        let same = decide_default(&record("Amelia", "Okonkwo"), &[twin]);
+        assert!(matches!(same, Decision::Link { .. }), "{same:?}");
+    }
+
+    #[test]
+    fn a_conflicting_nhs_number_sends_even_a_close_match_to_review() {
+        let mut incoming = record("Amelia", "Okonkwo");
+        incoming.nhs_number = Some(NhsNumber::parse("9434765919").unwrap());
+        let known = candidate(&record("Amelia", "Okonkwo"), Some("4010232137"));
+
+        let decision = decide_default(&incoming, &[known]);
+
+        assert!(matches!(decision, Decision::Review { .. }), "{decision:?}");
+    }
+
+    #[test]
+    fn no_candidate_makes_a_new_child_unless_the_record_says_too_little() {
+        let full = record("Amelia", "Okonkwo");
+        let mut bare = record("Amelia", "Okonkwo");
+        bare.date_of_birth = None;
+
+        assert_eq!(decide_default(&full, &[]), Decision::New);
+        assert_eq!(decide_default(&bare, &[]), Decision::TooLittle);
+    }
+}
