@@ -9,6 +9,7 @@ mod fhir_feed;
 mod link;
 pub mod mapping;
 mod record;
+mod survivorship;
 
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
@@ -16,3 +17,4 @@ pub use fhir_feed::FhirFeed;
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use record::{Action, FeedRecord, Rejection};
+pub use survivorship::{Authority, NoAuthority, apply, new_child};

@@ -107,12 +107,11 @@ impl FeedRecord {
         Ok(self)
     }
 
-    /// Whether the record says enough to make a new child from it: a family
-    /// name, and a date of birth or an identifier the source vouches for.
-    /// Less may still update or link to a child already known.
+    /// Whether the record says enough to make a new child from it: both
+    /// names and a date of birth. Less may still update the child its
+    /// source record is linked to, or link to a child already known.
     pub fn identifies_a_new_child(&self) -> bool {
-        self.family_name.is_some()
-            && (self.date_of_birth.is_some() || self.nhs_number.is_some() || self.upn.is_some())
+        self.given_name.is_some() && self.family_name.is_some() && self.date_of_birth.is_some()
     }
 }
 
@@ -157,11 +156,13 @@ mod tests {
     }
 
     #[test]
-    fn a_new_child_needs_a_family_name_and_a_date_or_an_identifier() {
+    fn a_new_child_needs_both_names_and_a_date_of_birth() {
         let mut partial = record();
         partial.family_name = Some(Name::parse("Okonkwo").unwrap());
-        assert!(!partial.identifies_a_new_child());
         partial.upn = Some(Upn::from_parts(383, 2001, 23, 1).unwrap());
+        assert!(!partial.identifies_a_new_child());
+        partial.given_name = Some(Name::parse("Amelia").unwrap());
+        partial.date_of_birth = Some(date!(2019 - 04 - 03));
         assert!(partial.identifies_a_new_child());
         partial.family_name = None;
         assert!(!partial.identifies_a_new_child());
