@@ -6,6 +6,7 @@
 mod csv_feed;
 pub mod fhir;
 mod fhir_feed;
+mod import;
 mod link;
 pub mod mapping;
 mod record;
@@ -14,6 +15,7 @@ mod survivorship;
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
 pub use fhir_feed::FhirFeed;
+pub use import::{ImportError, Importer, Outcome};
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use record::{Action, FeedRecord, Rejection};

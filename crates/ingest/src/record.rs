@@ -62,6 +62,10 @@ pub enum Rejection {
     BornInFuture(Date),
     #[error("the child was 18 or over on {today}: ContactPoint holds children only")]
     Adult { today: Date },
+    #[error(
+        "too little to identify a new child (both names and a date of birth are needed), and no known child it surely is"
+    )]
+    TooLittle,
 }
 
 impl Rejection {

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::record::{Action, FeedRecord};
 
 /// Which fields each source is authoritative for.
-pub trait Authority {
+pub trait Authority: Send + Sync {
     fn is_authoritative(&self, source: &contactpoint_domain::SourceId, field: RecordField) -> bool;
 }
 

@@ -1,0 +1,201 @@
+//! The pipeline for one feed record against a store: an update when its
+//! source record is already linked; otherwise candidates by blocking keys,
+//! scored, and a link, a review or a new child. Each record is written in
+//! one store call, so an import stopped at any point can run again: what
+//! was done reads as unchanged.
+
+use contactpoint_domain::{ChildId, ContactPointId};
+use contactpoint_linkage::{KeySource, Model, NoTermFrequencies, Score, blocking_keys};
+use contactpoint_store::{Error, Store};
+use time::OffsetDateTime;
+
+use crate::link::{self, Decision, LinkCandidate, Thresholds};
+use crate::record::{Action, FeedRecord, Rejection};
+use crate::survivorship::{Authority, apply, new_child};
+
+/// What happened to one record, as the import report says it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Its source record was already linked, and it changed the child.
+    Updated(ContactPointId),
+    /// Its source record was already linked, and it said nothing new.
+    Unchanged(ContactPointId),
+    /// Linked to a child already known, by its score.
+    Linked(ContactPointId, Score),
+    New(ContactPointId),
+    /// Close to a known child but not surely the same: for a person.
+    Review(ContactPointId, Score),
+    Rejected(Rejection),
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Updated(_) => "updated",
+            Self::Unchanged(_) => "unchanged",
+            Self::Linked(..) => "linked",
+            Self::New(_) => "new",
+            Self::Review(..) => "review",
+            Self::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// Why a record could not be processed at all (the store failed): the
+/// import stops, and running it again resumes.
+pub type ImportError = Error;
+
+/// How many candidates are scored, and how many of the best are read whole
+/// for their identifiers.
+const CANDIDATES: usize = 50;
+const READ_WHOLE: usize = 3;
+
+pub struct Importer<'a, S> {
+    pub store: &'a S,
+    pub model: Model,
+    pub thresholds: Thresholds,
+    pub authority: &'a dyn Authority,
+    /// Decide everything, write nothing.
+    pub dry_run: bool,
+    /// Numbers new children: a function, so that the CLI can draw them
+    /// from the store's sequence.
+    pub next_contactpoint_id: &'a (dyn Fn() -> ContactPointId + Send + Sync),
+}
+
+impl<S: Store> Importer<'_, S> {
+    pub async fn import(
+        &self,
+        record: FeedRecord,
+        at: OffsetDateTime,
+    ) -> Result<Outcome, ImportError> {
+        if let Some(child) = self
+            .store
+            .child_by_source_record(&record.source_record)
+            .await?
+        {
+            return self.update(child, &record, at, None).await;
+        }
+        if record.action != Action::Upsert {
+            return Ok(Outcome::Rejected(Rejection::field(
+                "action",
+                "a delete or a death for a record never received",
+            )));
+        }
+        let candidates = self.candidates(&record).await?;
+        match link::decide(
+            &self.model,
+            self.thresholds,
+            &record,
+            &candidates,
+            &NoTermFrequencies,
+        ) {
+            Decision::Link { child, score } => self.update(child, &record, at, Some(score)).await,
+            Decision::Review { child, score } => {
+                let stored = self.store.child(child).await?;
+                Ok(Outcome::Review(stored.child.contactpoint_id, score))
+            }
+            Decision::New => {
+                let id = (self.next_contactpoint_id)();
+                let Some(child) = new_child(&record, ChildId::new(), id, at) else {
+                    return Ok(Outcome::Rejected(Rejection::TooLittle));
+                };
+                if !self.dry_run {
+                    self.store
+                        .insert_children(std::slice::from_ref(&child))
+                        .await?;
+                }
+                Ok(Outcome::New(id))
+            }
+            Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
+        }
+    }
+
+    async fn update(
+        &self,
+        child: ChildId,
+        record: &FeedRecord,
+        at: OffsetDateTime,
+        linked_by: Option<Score>,
+    ) -> Result<Outcome, ImportError> {
+        let stored = self.store.child(child).await?;
+        let changed = apply(self.authority, &stored.child, record, at);
+        let id = stored.child.contactpoint_id;
+        if changed == stored.child {
+            return Ok(match linked_by {
+                Some(score) => Outcome::Linked(id, score),
+                None => Outcome::Unchanged(id),
+            });
+        }
+        if !self.dry_run {
+            self.store.update_child(&changed, stored.version).await?;
+        }
+        Ok(match linked_by {
+            Some(score) => Outcome::Linked(id, score),
+            None => Outcome::Updated(id),
+        })
+    }
+
+    /// Children sharing a blocking key with the record, the best few read
+    /// whole so that their NHS number and UPN count.
+    async fn candidates(&self, record: &FeedRecord) -> Result<Vec<LinkCandidate>, ImportError> {
+        let forenames: Vec<&str> = record
+            .given_name
+            .iter()
+            .chain(&record.preferred_given_name)
+            .map(|n| n.as_str())
+            .collect();
+        let surnames: Vec<&str> = record
+            .family_name
+            .iter()
+            .chain(&record.former_family_name)
+            .map(|n| n.as_str())
+            .collect();
+        let postcode = record
+            .address
+            .as_ref()
+            .map(|a| a.postcode().as_str().to_owned());
+        let source = KeySource {
+            forenames,
+            surnames,
+            date_of_birth: record
+                .date_of_birth
+                .map(|d| (d.year(), u8::from(d.month()), d.day())),
+            birth_year: None,
+            postcodes: postcode.iter().map(String::as_str).collect(),
+        };
+        let mut keys: Vec<i64> = blocking_keys(&source).iter().map(|k| k.hash).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = link::profile(record);
+        let mut scored: Vec<(f64, LinkCandidate)> = self
+            .store
+            .candidates(&keys, 1, CANDIDATES)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let candidate = LinkCandidate {
+                    child: c.summary.child_id,
+                    profile: c.profile,
+                    nhs_number: None,
+                    upn: None,
+                };
+                let weight =
+                    link::score(&self.model, record, &query, &candidate, &NoTermFrequencies).weight;
+                (weight, candidate)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(READ_WHOLE);
+        let mut out = Vec::with_capacity(scored.len());
+        for (_, mut candidate) in scored {
+            let stored = self.store.child(candidate.child).await?;
+            candidate.nhs_number = stored.child.nhs_number.map(|n| n.value.digits());
+            candidate.upn = stored.child.upn.map(|u| u.value.to_string());
+            out.push(candidate);
+        }
+        Ok(out)
+    }
+}

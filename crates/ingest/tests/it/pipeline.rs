@@ -1,0 +1,149 @@
+//! One record at a time through the importer: new, unchanged, linked from
+//! another source, updated, and rejected.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use contactpoint_domain::{
+    Address, ContactPointId, Gender, Label, Name, NhsNumber, Postcode, SourceId, SourceRecordId,
+    SourceRecordRef,
+};
+use contactpoint_ingest::{Action, FeedRecord, Importer, NoAuthority, Outcome, Thresholds};
+use contactpoint_linkage::Model;
+use contactpoint_store::Store;
+use time::OffsetDateTime;
+use time::macros::{date, datetime};
+
+crate::on_both_backends!(
+    a_record_makes_a_child_once_and_again_changes_nothing,
+    the_same_child_from_another_source_is_linked_to_it,
+    a_move_updates_the_address_and_keeps_the_old_one,
+    a_record_saying_too_little_is_rejected_and_stores_nothing,
+);
+
+const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
+
+fn record(source: &str, id: &str) -> FeedRecord {
+    let mut r = FeedRecord::new(SourceRecordRef {
+        source: SourceId::parse(source).unwrap(),
+        record: SourceRecordId::parse(id).unwrap(),
+    });
+    r.given_name = Some(Name::parse("Amelia").unwrap());
+    r.family_name = Some(Name::parse("Okonkwo").unwrap());
+    r.date_of_birth = Some(date!(2019 - 04 - 03));
+    r.gender = Some(Gender::Female);
+    r.nhs_number = Some(NhsNumber::parse("9434765919").unwrap());
+    r.address = Some(address("LS6 2AB"));
+    r
+}
+
+fn address(postcode: &str) -> Address {
+    Address::new(
+        vec![Label::parse("12 Church Lane").unwrap()],
+        Some(Label::parse("Leeds").unwrap()),
+        Postcode::parse(postcode).unwrap(),
+    )
+    .unwrap()
+}
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> ContactPointId {
+    ContactPointId::from_sequence(SEQUENCE.fetch_add(1, Ordering::Relaxed))
+}
+
+fn importer<S: Store>(store: &S) -> Importer<'_, S> {
+    Importer {
+        store,
+        model: Model::default(),
+        thresholds: Thresholds::default(),
+        authority: &NoAuthority,
+        dry_run: false,
+        next_contactpoint_id: &next_id,
+    }
+}
+
+async fn a_record_makes_a_child_once_and_again_changes_nothing(store: impl Store) {
+    let importer = importer(&store);
+
+    let first = importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap();
+    let second = importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap();
+
+    let Outcome::New(id) = first else {
+        panic!("{first:?}");
+    };
+    assert_eq!(second, Outcome::Unchanged(id));
+    assert_eq!(store.count_children().await.unwrap(), 1);
+}
+
+async fn the_same_child_from_another_source_is_linked_to_it(store: impl Store) {
+    let importer = importer(&store);
+    let Outcome::New(id) = importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new child");
+    };
+
+    let mut from_health = record("nhs-pds", "P9");
+    from_health.given_name = Some(Name::parse("Amelie").unwrap());
+    let outcome = importer.import(from_health, AT).await.unwrap();
+
+    assert!(
+        matches!(&outcome, Outcome::Linked(linked, _) if *linked == id),
+        "{outcome:?}"
+    );
+    let child = store.child_by_contactpoint_id(id).await.unwrap().child;
+    assert_eq!(child.source_records.len(), 2);
+    assert_eq!(store.count_children().await.unwrap(), 1);
+}
+
+async fn a_move_updates_the_address_and_keeps_the_old_one(store: impl Store) {
+    let importer = importer(&store);
+    importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap();
+    let mut moved = record("school-census", "S1");
+    moved.address = Some(address("M1 1AE"));
+
+    let outcome = importer
+        .import(moved, datetime!(2026-11-26 09:00 UTC))
+        .await
+        .unwrap();
+
+    let Outcome::Updated(id) = outcome else {
+        panic!("{outcome:?}");
+    };
+    let stored = store.child_by_contactpoint_id(id).await.unwrap();
+    assert_eq!(stored.child.postcode().unwrap().as_str(), "M1 1AE");
+    assert_eq!(
+        stored.child.previous_addresses[0].value.postcode().as_str(),
+        "LS6 2AB"
+    );
+    assert_eq!(stored.version, 2);
+}
+
+async fn a_record_saying_too_little_is_rejected_and_stores_nothing(store: impl Store) {
+    let importer = importer(&store);
+    let mut bare = record("school-census", "S2");
+    bare.date_of_birth = None;
+    let mut unknown_death = record("school-census", "S3");
+    unknown_death.action = Action::Deceased;
+
+    let outcomes = [
+        importer.import(bare, AT).await.unwrap(),
+        importer.import(unknown_death, AT).await.unwrap(),
+    ];
+
+    for outcome in outcomes {
+        assert_eq!(outcome.as_str(), "rejected", "{outcome:?}");
+    }
+    assert_eq!(store.count_children().await.unwrap(), 0);
+}
