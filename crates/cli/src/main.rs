@@ -37,6 +37,8 @@ enum Command {
     Demo(commands::demo::Args),
     /// Write a synthetic population as three noisy source feeds with their truth.
     Generate(commands::generate::Args),
+    /// Import a source's feed: link each record to its child, write a report.
+    Import(commands::import::Args),
     /// Register and inspect the source systems that feed ContactPoint.
     #[command(subcommand)]
     Source(commands::source::SourceCommand),
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(&cli.database, args).await,
             Command::Demo(args) => commands::demo::run(&cli.database, args).await,
             Command::Generate(args) => commands::generate::run(args),
+            Command::Import(args) => commands::import::run(&cli.database, args).await,
             Command::Source(command) => commands::source::run(&cli.database, command).await,
             Command::Bench(bench) => commands::bench::run(&cli.database, bench).await,
         }

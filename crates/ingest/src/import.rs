@@ -95,16 +95,27 @@ impl<S: Store> Importer<'_, S> {
                 Ok(Outcome::Review(stored.child.contactpoint_id, score))
             }
             Decision::New => {
-                let id = (self.next_contactpoint_id)();
-                let Some(child) = new_child(&record, ChildId::new(), id, at) else {
-                    return Ok(Outcome::Rejected(Rejection::TooLittle));
-                };
-                if !self.dry_run {
-                    self.store
+                // A new identifier that clashes with one in use is refused
+                // by the store; another is drawn.
+                let mut attempts = 0;
+                loop {
+                    let id = (self.next_contactpoint_id)();
+                    let Some(child) = new_child(&record, ChildId::new(), id, at) else {
+                        return Ok(Outcome::Rejected(Rejection::TooLittle));
+                    };
+                    if self.dry_run {
+                        return Ok(Outcome::New(id));
+                    }
+                    match self
+                        .store
                         .insert_children(std::slice::from_ref(&child))
-                        .await?;
+                        .await
+                    {
+                        Ok(()) => return Ok(Outcome::New(id)),
+                        Err(Error::Conflict(_)) if attempts < 3 => attempts += 1,
+                        Err(other) => return Err(other),
+                    }
                 }
-                Ok(Outcome::New(id))
             }
             Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
         }

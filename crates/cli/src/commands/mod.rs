@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod demo;
 pub mod generate;
+pub mod import;
 pub mod serve;
 pub mod source;

@@ -218,3 +218,68 @@ fn the_generated_health_feed_reads_one_record_per_patient() {
     assert_eq!(read.len(), patients);
     assert!(patients > 0);
 }
+
+#[test]
+fn a_feed_imported_twice_changes_nothing_the_second_time_and_a_dry_run_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = feeds(dir.path());
+    let mapping = out.join("school_census.mapping.toml");
+    let feed = out.join("school_census.csv");
+    let report = dir.path().join("report.csv");
+    let db = dir.path().join("db");
+    let register = in_dir(
+        &db,
+        &[
+            "source",
+            "add",
+            "school-census",
+            "--name",
+            "School census",
+            "--format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+    );
+    assert!(register.status.success(), "{}", stderr(&register));
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "--source",
+            "school-census",
+            feed.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let output = in_dir(&db, &args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read_to_string(&report).unwrap()
+    };
+
+    let preview = import(&["--dry-run"]);
+    let first = import(&[]);
+    let second = import(&[]);
+
+    let outcomes = |report: &str| -> Vec<String> {
+        report
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        preview.lines().next(),
+        Some("source_record_id,outcome,contactpoint_id,score,reason")
+    );
+    // Had the preview stored anything, the import would find it unchanged.
+    assert_eq!(outcomes(&preview).len(), outcomes(&first).len());
+    assert!(outcomes(&first).iter().all(|o| o != "unchanged"), "{first}");
+    assert!(outcomes(&first).iter().any(|o| o == "new"));
+    assert!(
+        outcomes(&second)
+            .iter()
+            .all(|o| o == "unchanged" || o == "review"),
+        "{second}"
+    );
+}

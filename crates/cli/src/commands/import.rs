@@ -1,0 +1,243 @@
+//! `import --source ID FILE`: a source's feed through the linking pipeline,
+//! one report line per record.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, bail};
+use contactpoint_domain::{ContactPointId, FeedFormat, RecordField, Source, SourceId};
+use contactpoint_ingest::{
+    Authority, CsvFeed, CsvMapping, FeedRecord, FhirFeed, Importer, Outcome, RowRejection,
+    Thresholds,
+};
+use contactpoint_linkage::Model;
+use contactpoint_store::{Error, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::database::{Database, DatabaseArgs, with_store};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The registered source the feed comes from (see `source list`).
+    #[arg(long)]
+    source: String,
+    /// The feed: CSV for a csv source, NDJSON for a fhir-ndjson one.
+    file: PathBuf,
+    /// Link every record and write the report, but change nothing: a new
+    /// source can be previewed before it goes live.
+    #[arg(long)]
+    dry_run: bool,
+    /// Where to write the report (default: the feed's name with
+    /// `.report.csv`).
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+/// Authority as the registered sources declare it.
+struct Registry(Vec<Source>);
+
+impl Authority for Registry {
+    fn is_authoritative(&self, source: &SourceId, field: RecordField) -> bool {
+        self.0
+            .iter()
+            .any(|s| s.id == *source && s.is_authoritative_for(field))
+    }
+}
+
+/// Counts the bytes read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A new child's identifier: a random one (the identifier scrambles its
+/// number, so random numbers give random-looking identifiers); a clash with
+/// one already used is refused by the store and another is drawn.
+fn random_contactpoint_id() -> ContactPointId {
+    let bytes = uuid::Uuid::new_v4();
+    let n = u64::from_le_bytes(bytes.as_bytes()[..8].try_into().unwrap_or_default());
+    ContactPointId::from_sequence(n >> 9)
+}
+
+/// The current time as the stores keep it (microseconds), so that a record
+/// imported twice compares equal to what was stored.
+fn now() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
+    let database = Database::open(&database.url()?).await?;
+    with_store!(database, |store| import(&store, args).await)
+}
+
+#[derive(Default)]
+struct Summary {
+    counts: std::collections::BTreeMap<&'static str, u64>,
+}
+
+async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
+    let id =
+        SourceId::parse(&args.source).with_context(|| format!("bad --source {:?}", args.source))?;
+    let source = match store.source(&id).await {
+        Ok(source) => source,
+        Err(Error::NotFound) => {
+            bail!("no source {id} is registered: register it with `contactpoint source add` first")
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read the feed {}", args.file.display()))?
+        .len();
+    let read = Arc::new(AtomicU64::new(0));
+    let input = BufReader::new(Counting {
+        inner: File::open(&args.file)
+            .with_context(|| format!("cannot open the feed {}", args.file.display()))?,
+        read: read.clone(),
+    });
+    let records: Box<dyn Iterator<Item = Result<FeedRecord, RowRejection>>> = match source.format {
+        FeedFormat::Csv => {
+            let text = source.mapping.as_deref().unwrap_or_default();
+            let mapping = CsvMapping::from_toml(text)
+                .context("the source's registered mapping cannot be read")?;
+            let feed = CsvFeed::new(input, mapping, &id).with_context(|| {
+                format!("{} cannot be imported as source {id}", args.file.display())
+            })?;
+            Box::new(feed)
+        }
+        FeedFormat::FhirNdjson => Box::new(FhirFeed::new(input, &id)),
+    };
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| args.file.with_extension("report.csv"));
+    let mut report = csv::Writer::from_path(&report_path)
+        .with_context(|| format!("cannot write the report {}", report_path.display()))?;
+    report.write_record([
+        "source_record_id",
+        "outcome",
+        "contactpoint_id",
+        "score",
+        "reason",
+    ])?;
+
+    let registry = Registry(store.sources().await?);
+    let importer = Importer {
+        store,
+        model: Model::default(),
+        thresholds: Thresholds::default(),
+        authority: &registry,
+        dry_run: args.dry_run,
+        next_contactpoint_id: &random_contactpoint_id,
+    };
+    let bar = ProgressBar::new(size);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({per_sec} records, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(if args.dry_run {
+        "previewing"
+    } else {
+        "importing"
+    });
+    let started = std::time::Instant::now();
+    let mut summary = Summary::default();
+    let at = now();
+    for record in records {
+        let line = match record {
+            Ok(record) => {
+                let record_id = record.source_record.record.to_string();
+                let outcome = importer.import(record, at).await.with_context(|| {
+                    format!(
+                        "the store failed on record {record_id}; run the import again to resume"
+                    )
+                })?;
+                report_line(&record_id, &outcome)
+            }
+            Err(rejection) => [
+                rejection.record_id.unwrap_or_default(),
+                "rejected".into(),
+                String::new(),
+                String::new(),
+                format!("line {}: {}", rejection.line, rejection.reason),
+            ],
+        };
+        *summary.counts.entry(outcome_name(&line[1])).or_default() += 1;
+        report.write_record(&line)?;
+        bar.set_position(read.load(Ordering::Relaxed));
+    }
+    report.flush()?;
+    bar.finish_and_clear();
+    let total: u64 = summary.counts.values().sum();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{} {total} records of {} from source {id} in {seconds:.1} s ({:.0} records/s){}",
+        if args.dry_run {
+            "Previewed"
+        } else {
+            "Imported"
+        },
+        args.file.display(),
+        total as f64 / seconds.max(1e-9),
+        if args.dry_run {
+            "; nothing was changed"
+        } else {
+            ""
+        }
+    );
+    for (outcome, count) in &summary.counts {
+        println!("  {outcome:<10} {count}");
+    }
+    println!("Report: {}", report_path.display());
+    Ok(())
+}
+
+const OUTCOMES: [&str; 6] = [
+    "updated",
+    "unchanged",
+    "linked",
+    "new",
+    "review",
+    "rejected",
+];
+
+fn outcome_name(text: &str) -> &'static str {
+    OUTCOMES
+        .into_iter()
+        .find(|o| *o == text)
+        .unwrap_or("rejected")
+}
+
+fn report_line(record_id: &str, outcome: &Outcome) -> [String; 5] {
+    let (id, score, reason) = match outcome {
+        Outcome::Updated(id) | Outcome::Unchanged(id) | Outcome::New(id) => {
+            (id.to_string(), String::new(), String::new())
+        }
+        Outcome::Linked(id, score) | Outcome::Review(id, score) => (
+            id.to_string(),
+            format!("{:.4}", score.probability()),
+            String::new(),
+        ),
+        Outcome::Rejected(reason) => (String::new(), String::new(), reason.to_string()),
+    };
+    [
+        record_id.to_owned(),
+        outcome.as_str().to_owned(),
+        id,
+        score,
+        reason,
+    ]
+}
