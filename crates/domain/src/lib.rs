@@ -48,6 +48,7 @@ mod child;
 mod identifiers;
 mod involvement;
 mod provenance;
+mod review;
 mod search;
 mod source;
 mod text;
@@ -68,6 +69,7 @@ pub use provenance::{
     Provenance, SourceId, SourceIdError, SourceRecordId, SourceRecordIdError, SourceRecordRef,
     Sourced,
 };
+pub use review::{ReviewId, ReviewStatus};
 pub use search::{BirthDateQuery, SearchError, SearchField, SearchInput, SearchQuery};
 pub use source::{
     Coverage, CredentialHash, FeedFormat, LocalAuthorityCode, RecordField, Source, SourceError,

@@ -4,9 +4,9 @@
 //! one store call, so an import stopped at any point can run again: what
 //! was done reads as unchanged.
 
-use contactpoint_domain::{ChildId, ContactPointId};
+use contactpoint_domain::{ChildId, ContactPointId, ReviewId, ReviewStatus};
 use contactpoint_linkage::{KeySource, Model, NoTermFrequencies, Score, blocking_keys};
-use contactpoint_store::{Error, Store};
+use contactpoint_store::{Error, Review, Store};
 use time::OffsetDateTime;
 
 use crate::link::{self, Decision, LinkCandidate, Thresholds};
@@ -92,7 +92,27 @@ impl<S: Store> Importer<'_, S> {
             Decision::Link { child, score } => self.update(child, &record, at, Some(score)).await,
             Decision::Review { child, score } => {
                 let stored = self.store.child(child).await?;
-                Ok(Outcome::Review(stored.child.contactpoint_id, score))
+                let id = stored.child.contactpoint_id;
+                if self.dry_run {
+                    return Ok(Outcome::Review(id, score));
+                }
+                let review = Review {
+                    id: ReviewId::new(),
+                    source_record: record.source_record.clone(),
+                    record: serde_json::to_string(&record)
+                        .map_err(|e| Error::Decode(e.to_string()))?,
+                    candidate: child,
+                    probability: score.probability(),
+                    evidence: evidence_json(&score),
+                    received_at: at,
+                    status: ReviewStatus::Pending,
+                };
+                // Already waiting for a decision: nothing new.
+                if self.store.add_review(&review).await? {
+                    Ok(Outcome::Review(id, score))
+                } else {
+                    Ok(Outcome::Unchanged(id))
+                }
             }
             Decision::New => {
                 // A new identifier that clashes with one in use is refused
@@ -209,4 +229,14 @@ impl<S: Store> Importer<'_, S> {
         }
         Ok(out)
     }
+}
+
+/// A score's evidence as the review queue keeps it.
+fn evidence_json(score: &Score) -> String {
+    let fields: Vec<serde_json::Value> = score
+        .evidence
+        .iter()
+        .map(|e| serde_json::json!({"field": e.field.as_str(), "level": e.level, "weight": e.weight}))
+        .collect();
+    serde_json::Value::Array(fields).to_string()
 }

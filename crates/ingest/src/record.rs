@@ -7,7 +7,8 @@ use contactpoint_domain::{
 use time::Date;
 
 /// What the source asks to be done with its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Add or update (the default when a feed says nothing).
     Upsert,
@@ -28,8 +29,9 @@ impl Action {
     }
 }
 
-/// One record of a feed, checked field by field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One record of a feed, checked field by field. It serialises as JSON,
+/// for the review queue to keep it whole.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeedRecord {
     pub source_record: SourceRecordRef,
     pub action: Action,

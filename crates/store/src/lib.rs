@@ -6,6 +6,7 @@ mod baseline;
 mod error;
 mod postgres;
 mod record;
+mod review;
 mod search;
 mod source;
 mod sqlite;
@@ -15,7 +16,8 @@ mod url;
 use std::future::Future;
 
 use contactpoint_domain::{
-    Child, ChildId, ContactPointId, Gender, Name, Source, SourceId, SourceRecordRef,
+    Child, ChildId, ContactPointId, Gender, Name, ReviewId, ReviewStatus, Source, SourceId,
+    SourceRecordRef,
 };
 use contactpoint_linkage::Profile;
 use time::{Date, OffsetDateTime};
@@ -99,6 +101,23 @@ pub struct ChildVersion {
     pub superseded_at: OffsetDateTime,
 }
 
+/// A decision in the review queue: a feed record close to a known child
+/// but not surely the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub id: ReviewId,
+    pub source_record: SourceRecordRef,
+    /// The feed record as the pipeline received it, as JSON.
+    pub record: String,
+    /// The known child it may be.
+    pub candidate: ChildId,
+    pub probability: f64,
+    /// The score's evidence, field by field, as JSON.
+    pub evidence: String,
+    pub received_at: OffsetDateTime,
+    pub status: ReviewStatus,
+}
+
 /// Everything the rest of ContactPoint asks of a database. Both backends
 /// pass the same conformance suite (`tests/it`).
 pub trait Store: Clone + Send + Sync + 'static {
@@ -179,6 +198,13 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Every registered source, by id.
     fn sources(&self) -> impl Future<Output = Result<Vec<Source>>> + Send;
+
+    /// Queues a review. Returns `false`, adding nothing, when the same
+    /// source record already waits for a decision.
+    fn add_review(&self, review: &Review) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Reviews waiting for a decision, oldest first, at most `limit`.
+    fn pending_reviews(&self, limit: u32) -> impl Future<Output = Result<Vec<Review>>> + Send;
 
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
 

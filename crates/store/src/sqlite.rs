@@ -12,8 +12,11 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
+use crate::review::ReviewRow;
 use crate::source::SourceRow;
-use crate::{Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Store, StoredChild};
+use crate::{
+    Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Review, Store, StoredChild,
+};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -553,6 +556,40 @@ impl Store for Sqlite {
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(SourceRow::decode).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn add_review(&self, review: &Review) -> Result<bool> {
+        let added = sqlx::query(
+            "INSERT INTO reviews (id, source, record_id, record, candidate_id, probability, \
+             evidence, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(review.id.as_uuid())
+        .bind(review.source_record.source.as_str())
+        .bind(review.source_record.record.as_str())
+        .bind(&review.record)
+        .bind(review.candidate.as_uuid())
+        .bind(review.probability)
+        .bind(&review.evidence)
+        .bind(review.received_at)
+        .bind(review.status.as_str())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
+
+    #[instrument(skip_all)]
+    async fn pending_reviews(&self, limit: u32) -> Result<Vec<Review>> {
+        let rows: Vec<ReviewRow> = sqlx::query_as(
+            "SELECT id, source, record_id, record, candidate_id, probability, evidence, \
+             received_at, status FROM reviews WHERE status = 'pending' \
+             ORDER BY received_at, id LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(ReviewRow::decode).collect()
     }
 
     async fn count_children(&self) -> Result<u64> {

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     the_same_child_from_another_source_is_linked_to_it,
     a_move_updates_the_address_and_keeps_the_old_one,
     a_record_saying_too_little_is_rejected_and_stores_nothing,
+    a_twin_goes_to_the_review_queue_once,
 );
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
@@ -146,4 +147,32 @@ async fn a_record_saying_too_little_is_rejected_and_stores_nothing(store: impl S
         assert_eq!(outcome.as_str(), "rejected", "{outcome:?}");
     }
     assert_eq!(store.count_children().await.unwrap(), 0);
+}
+
+async fn a_twin_goes_to_the_review_queue_once(store: impl Store) {
+    let importer = importer(&store);
+    let Outcome::New(amelia) = importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new child");
+    };
+    let mut zara = record("school-census", "S2");
+    zara.given_name = Some(Name::parse("Zara").unwrap());
+    zara.nhs_number = None;
+
+    let first = importer.import(zara.clone(), AT).await.unwrap();
+    let again = importer.import(zara, AT).await.unwrap();
+
+    assert!(
+        matches!(&first, Outcome::Review(id, _) if *id == amelia),
+        "{first:?}"
+    );
+    assert_eq!(again, Outcome::Unchanged(amelia));
+    let pending = store.pending_reviews(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].record.contains("Zara"));
+    assert!(pending[0].evidence.contains("\"forename\""));
+    assert_eq!(store.count_children().await.unwrap(), 1);
 }

@@ -71,3 +71,49 @@ async fn an_unknown_source_is_not_found(store: impl Store) {
     assert!(matches!(missing, Err(Error::NotFound)), "{missing:?}");
     assert!(store.sources().await.unwrap().is_empty());
 }
+
+mod reviews {
+    use contactpoint_domain::{ReviewId, ReviewStatus, SourceId, SourceRecordId, SourceRecordRef};
+    use contactpoint_store::{Review, Store};
+    use time::macros::datetime;
+
+    use crate::fixtures::child;
+
+    crate::conformance!(a_review_is_queued_once_per_source_record_oldest_first);
+
+    fn review(record: &str, candidate: contactpoint_domain::ChildId, minute: u8) -> Review {
+        Review {
+            id: ReviewId::new(),
+            source_record: SourceRecordRef {
+                source: SourceId::parse("school-census").unwrap(),
+                record: SourceRecordId::parse(record).unwrap(),
+            },
+            record: r#"{"given_name":"Amelia"}"#.into(),
+            candidate,
+            probability: 0.75,
+            evidence: r#"[{"field":"surname","level":"exact","weight":8.8}]"#.into(),
+            received_at: datetime!(2026-11-25 09:00 UTC)
+                .replace_minute(minute)
+                .unwrap(),
+            status: ReviewStatus::Pending,
+        }
+    }
+
+    async fn a_review_is_queued_once_per_source_record_oldest_first(store: impl Store) {
+        let known = child(1);
+        store
+            .insert_children(std::slice::from_ref(&known))
+            .await
+            .unwrap();
+        let later = review("S2", known.id, 5);
+        let earlier = review("S1", known.id, 1);
+
+        assert!(store.add_review(&later).await.unwrap());
+        assert!(store.add_review(&earlier).await.unwrap());
+        assert!(!store.add_review(&review("S1", known.id, 9)).await.unwrap());
+
+        let pending = store.pending_reviews(10).await.unwrap();
+        assert_eq!(pending, [earlier, later]);
+        assert_eq!(store.pending_reviews(1).await.unwrap().len(), 1);
+    }
+}
