@@ -9,8 +9,10 @@ use contactpoint_linkage::{KeySource, Model, NoTermFrequencies, Score, blocking_
 use contactpoint_store::{Error, Review, Store};
 use time::OffsetDateTime;
 
+use crate::csv_feed::RowRejection;
 use crate::link::{self, Decision, LinkCandidate, Thresholds};
 use crate::record::{Action, FeedRecord, Rejection};
+use crate::report::{ReportLine, Summary};
 use crate::survivorship::{Authority, apply, new_child};
 
 /// What happened to one record, as the import report says it.
@@ -139,6 +141,30 @@ impl<S: Store> Importer<'_, S> {
             }
             Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
         }
+    }
+
+    /// Imports every record of a feed, handing each report line to
+    /// `each` as it is made; stops only if the store fails.
+    pub async fn import_all(
+        &self,
+        records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
+        at: OffsetDateTime,
+        mut each: impl FnMut(ReportLine),
+    ) -> Result<Summary, ImportError> {
+        let mut summary = Summary::default();
+        for record in records {
+            let line = match record {
+                Ok(record) => {
+                    let id = record.source_record.record.to_string();
+                    let outcome = self.import(record, at).await?;
+                    ReportLine::of(&id, &outcome)
+                }
+                Err(rejection) => ReportLine::rejected(rejection),
+            };
+            summary.count(&line);
+            each(line);
+        }
+        Ok(summary)
     }
 
     async fn update(

@@ -10,6 +10,7 @@ mod import;
 mod link;
 pub mod mapping;
 mod record;
+mod report;
 mod survivorship;
 
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
@@ -19,4 +20,5 @@ pub use import::{ImportError, Importer, Outcome};
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use record::{Action, FeedRecord, Rejection};
+pub use report::{REPORT_HEADER, ReportLine, Summary};
 pub use survivorship::{Authority, NoAuthority, apply, new_child};

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, bail};
 use contactpoint_domain::{ContactPointId, FeedFormat, RecordField, Source, SourceId};
 use contactpoint_ingest::{
-    Authority, CsvFeed, CsvMapping, FeedRecord, FhirFeed, Importer, Outcome, RowRejection,
+    Authority, CsvFeed, CsvMapping, FeedRecord, FhirFeed, Importer, REPORT_HEADER, RowRejection,
     Thresholds,
 };
 use contactpoint_linkage::Model;
@@ -83,11 +83,6 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
     with_store!(database, |store| import(&store, args).await)
 }
 
-#[derive(Default)]
-struct Summary {
-    counts: std::collections::BTreeMap<&'static str, u64>,
-}
-
 async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     let id =
         SourceId::parse(&args.source).with_context(|| format!("bad --source {:?}", args.source))?;
@@ -125,13 +120,7 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
         .unwrap_or_else(|| args.file.with_extension("report.csv"));
     let mut report = csv::Writer::from_path(&report_path)
         .with_context(|| format!("cannot write the report {}", report_path.display()))?;
-    report.write_record([
-        "source_record_id",
-        "outcome",
-        "contactpoint_id",
-        "score",
-        "reason",
-    ])?;
+    report.write_record(REPORT_HEADER)?;
 
     let registry = Registry(store.sources().await?);
     let importer = Importer {
@@ -144,7 +133,7 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     };
     let bar = ProgressBar::new(size);
     if let Ok(style) = ProgressStyle::with_template(
-        "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({per_sec} records, {eta} left)",
+        "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -154,34 +143,20 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
         "importing"
     });
     let started = std::time::Instant::now();
-    let mut summary = Summary::default();
-    let at = now();
-    for record in records {
-        let line = match record {
-            Ok(record) => {
-                let record_id = record.source_record.record.to_string();
-                let outcome = importer.import(record, at).await.with_context(|| {
-                    format!(
-                        "the store failed on record {record_id}; run the import again to resume"
-                    )
-                })?;
-                report_line(&record_id, &outcome)
+    let mut written = Ok(());
+    let summary = importer
+        .import_all(records, now(), |line| {
+            if written.is_ok() {
+                written = report.write_record(line.fields());
             }
-            Err(rejection) => [
-                rejection.record_id.unwrap_or_default(),
-                "rejected".into(),
-                String::new(),
-                String::new(),
-                format!("line {}: {}", rejection.line, rejection.reason),
-            ],
-        };
-        *summary.counts.entry(outcome_name(&line[1])).or_default() += 1;
-        report.write_record(&line)?;
-        bar.set_position(read.load(Ordering::Relaxed));
-    }
+            bar.set_position(read.load(Ordering::Relaxed));
+        })
+        .await
+        .context("the store failed; run the import again to resume")?;
+    written.with_context(|| format!("cannot write the report {}", report_path.display()))?;
     report.flush()?;
     bar.finish_and_clear();
-    let total: u64 = summary.counts.values().sum();
+    let total = summary.total();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{} {total} records of {} from source {id} in {seconds:.1} s ({:.0} records/s){}",
@@ -198,46 +173,9 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
             ""
         }
     );
-    for (outcome, count) in &summary.counts {
+    for (outcome, count) in &summary.0 {
         println!("  {outcome:<10} {count}");
     }
     println!("Report: {}", report_path.display());
     Ok(())
-}
-
-const OUTCOMES: [&str; 6] = [
-    "updated",
-    "unchanged",
-    "linked",
-    "new",
-    "review",
-    "rejected",
-];
-
-fn outcome_name(text: &str) -> &'static str {
-    OUTCOMES
-        .into_iter()
-        .find(|o| *o == text)
-        .unwrap_or("rejected")
-}
-
-fn report_line(record_id: &str, outcome: &Outcome) -> [String; 5] {
-    let (id, score, reason) = match outcome {
-        Outcome::Updated(id) | Outcome::Unchanged(id) | Outcome::New(id) => {
-            (id.to_string(), String::new(), String::new())
-        }
-        Outcome::Linked(id, score) | Outcome::Review(id, score) => (
-            id.to_string(),
-            format!("{:.4}", score.probability()),
-            String::new(),
-        ),
-        Outcome::Rejected(reason) => (String::new(), String::new(), reason.to_string()),
-    };
-    [
-        record_id.to_owned(),
-        outcome.as_str().to_owned(),
-        id,
-        score,
-        reason,
-    ]
 }
