@@ -33,6 +33,8 @@ pub enum FeedError {
     MissingColumns(Vec<String>),
     #[error("the file cannot be read as CSV: {0}")]
     Unreadable(String),
+    #[error("the source's registered mapping cannot be read: {0}")]
+    Mapping(String),
 }
 
 /// A row that could not be used, with where it was and why.

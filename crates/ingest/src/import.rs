@@ -4,13 +4,19 @@
 //! one store call, so an import stopped at any point can run again: what
 //! was done reads as unchanged.
 
-use contactpoint_domain::{ChildId, ContactPointId, ReviewId, ReviewStatus};
+use std::io::BufRead;
+
+use contactpoint_domain::{
+    ChildId, ContactPointId, FeedFormat, RecordField, ReviewId, ReviewStatus, Source, SourceId,
+};
 use contactpoint_linkage::{KeySource, Model, NoTermFrequencies, Score, blocking_keys};
 use contactpoint_store::{Error, Review, Store};
 use time::OffsetDateTime;
 
-use crate::csv_feed::RowRejection;
+use crate::csv_feed::{CsvFeed, FeedError, RowRejection};
+use crate::fhir_feed::FhirFeed;
 use crate::link::{self, Decision, LinkCandidate, Thresholds};
+use crate::mapping::CsvMapping;
 use crate::record::{Action, FeedRecord, Rejection};
 use crate::report::{ReportLine, Summary};
 use crate::survivorship::{Authority, apply, new_child};
@@ -265,4 +271,49 @@ fn evidence_json(score: &Score) -> String {
         .map(|e| serde_json::json!({"field": e.field.as_str(), "level": e.level, "weight": e.weight}))
         .collect();
     serde_json::Value::Array(fields).to_string()
+}
+
+/// Authority as the registered sources declare it.
+pub struct Registry(pub Vec<Source>);
+
+impl Authority for Registry {
+    fn is_authoritative(&self, source: &SourceId, field: RecordField) -> bool {
+        self.0
+            .iter()
+            .any(|s| s.id == *source && s.is_authoritative_for(field))
+    }
+}
+
+/// A new child's identifier: a random one (the identifier scrambles its
+/// number, so random numbers give random-looking identifiers); a clash with
+/// one already used is refused by the store and another is drawn.
+pub fn random_contactpoint_id() -> ContactPointId {
+    let bytes = uuid::Uuid::new_v4();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&bytes.as_bytes()[..8]);
+    ContactPointId::from_sequence(u64::from_le_bytes(first) >> 9)
+}
+
+/// The time a feed is received, as the stores keep it (microseconds), so
+/// that a record imported twice compares equal to what was stored.
+pub fn received_now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+/// The records of a feed in `source`'s format.
+pub fn open_feed<'a, R: BufRead + Send + 'a>(
+    source: &Source,
+    input: R,
+) -> Result<Box<dyn Iterator<Item = Result<FeedRecord, RowRejection>> + Send + 'a>, FeedError> {
+    Ok(match source.format {
+        FeedFormat::Csv => {
+            let text = source.mapping.as_deref().unwrap_or_default();
+            let mapping =
+                CsvMapping::from_toml(text).map_err(|e| FeedError::Mapping(e.to_string()))?;
+            Box::new(CsvFeed::new(input, mapping, &source.id)?)
+        }
+        FeedFormat::FhirNdjson => Box::new(FhirFeed::new(input, &source.id)),
+    })
 }

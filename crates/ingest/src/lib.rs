@@ -16,7 +16,9 @@ mod survivorship;
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
 pub use fhir_feed::FhirFeed;
-pub use import::{ImportError, Importer, Outcome};
+pub use import::{
+    ImportError, Importer, Outcome, Registry, open_feed, random_contactpoint_id, received_now,
+};
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use record::{Action, FeedRecord, Rejection};

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
-use contactpoint_domain::{ContactPointId, FeedFormat, RecordField, Source, SourceId};
+use contactpoint_domain::SourceId;
 use contactpoint_ingest::{
-    Authority, CsvFeed, CsvMapping, FeedRecord, FhirFeed, Importer, REPORT_HEADER, RowRejection,
-    Thresholds,
+    Importer, REPORT_HEADER, Registry, Thresholds, open_feed, random_contactpoint_id, received_now,
 };
 use contactpoint_linkage::Model;
 use contactpoint_store::{Error, Store};
@@ -36,17 +35,6 @@ pub struct Args {
     report: Option<PathBuf>,
 }
 
-/// Authority as the registered sources declare it.
-struct Registry(Vec<Source>);
-
-impl Authority for Registry {
-    fn is_authoritative(&self, source: &SourceId, field: RecordField) -> bool {
-        self.0
-            .iter()
-            .any(|s| s.id == *source && s.is_authoritative_for(field))
-    }
-}
-
 /// Counts the bytes read, for the progress bar.
 struct Counting<R> {
     inner: R,
@@ -59,23 +47,6 @@ impl<R: Read> Read for Counting<R> {
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
-}
-
-/// A new child's identifier: a random one (the identifier scrambles its
-/// number, so random numbers give random-looking identifiers); a clash with
-/// one already used is refused by the store and another is drawn.
-fn random_contactpoint_id() -> ContactPointId {
-    let bytes = uuid::Uuid::new_v4();
-    let n = u64::from_le_bytes(bytes.as_bytes()[..8].try_into().unwrap_or_default());
-    ContactPointId::from_sequence(n >> 9)
-}
-
-/// The current time as the stores keep it (microseconds), so that a record
-/// imported twice compares equal to what was stored.
-fn now() -> time::OffsetDateTime {
-    let now = time::OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(now)
 }
 
 pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
@@ -102,18 +73,8 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("cannot open the feed {}", args.file.display()))?,
         read: read.clone(),
     });
-    let records: Box<dyn Iterator<Item = Result<FeedRecord, RowRejection>>> = match source.format {
-        FeedFormat::Csv => {
-            let text = source.mapping.as_deref().unwrap_or_default();
-            let mapping = CsvMapping::from_toml(text)
-                .context("the source's registered mapping cannot be read")?;
-            let feed = CsvFeed::new(input, mapping, &id).with_context(|| {
-                format!("{} cannot be imported as source {id}", args.file.display())
-            })?;
-            Box::new(feed)
-        }
-        FeedFormat::FhirNdjson => Box::new(FhirFeed::new(input, &id)),
-    };
+    let records = open_feed(&source, input)
+        .with_context(|| format!("{} cannot be imported as source {id}", args.file.display()))?;
     let report_path = args
         .report
         .clone()
@@ -145,7 +106,7 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut written = Ok(());
     let summary = importer
-        .import_all(records, now(), |line| {
+        .import_all(records, received_now(), |line| {
             if written.is_ok() {
                 written = report.write_record(line.fields());
             }

@@ -19,6 +19,8 @@ pub struct FieldError {
 pub enum ApiError {
     /// A query or path the API cannot accept; each field at fault.
     BadRequest(Vec<FieldError>),
+    /// No credential, or not the one registered: which is never said.
+    Unauthorized,
     Http(HttpError),
 }
 
@@ -65,6 +67,12 @@ impl IntoResponse for ApiError {
                 "the request is not valid: see errors",
                 &errors[..],
             ),
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "give the source's credential as Authorization: Bearer <credential>",
+                &[][..],
+            ),
             Self::Http(error) => {
                 let (status, code) = match error {
                     HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
@@ -83,7 +91,7 @@ impl IntoResponse for ApiError {
         let message = if message.is_empty() {
             match &self {
                 Self::Http(error) => error.to_string(),
-                Self::BadRequest(_) => String::new(),
+                Self::BadRequest(_) | Self::Unauthorized => String::new(),
             }
         } else {
             message.to_owned()
@@ -93,7 +101,14 @@ impl IntoResponse for ApiError {
             message: &message,
             errors,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 

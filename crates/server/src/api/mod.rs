@@ -2,19 +2,30 @@
 
 mod children;
 mod error;
+mod feeds;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use contactpoint_store::Store;
 
 use crate::AppState;
 
 pub use error::ApiError;
 
+/// The largest feed one push may carry.
+pub const FEED_LIMIT: usize = 16 * 1024 * 1024;
+
 /// The API's routes, to be nested under `/api/v1`.
 pub fn router<S: Store>() -> Router<AppState<S>> {
     Router::new()
         .route("/children/search", get(children::search::<S>))
         .route("/children/{contactpoint_id}", get(children::show::<S>))
+        // A day's changes from one source fit easily; a whole national
+        // extract goes through `contactpoint import` instead.
+        .route(
+            "/feeds/{source}/records",
+            post(feeds::push::<S>).layer(DefaultBodyLimit::max(FEED_LIMIT)),
+        )
         .fallback(error::not_found)
 }

@@ -1,4 +1,4 @@
-use contactpoint_domain::Child;
+use contactpoint_domain::{Child, Source};
 use contactpoint_store::{DatabaseUrl, Postgres, Sqlite, Store, testing};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -61,16 +61,27 @@ pub async fn spawn_apps() -> Vec<TestApp> {
 
 /// As [`spawn_apps`], each database holding `children`.
 pub async fn spawn_apps_with(children: &[Child]) -> Vec<TestApp> {
+    spawn_apps_seeded(children, &[]).await
+}
+
+/// As [`spawn_apps`], each database holding `children` and `sources`.
+pub async fn spawn_apps_seeded(children: &[Child], sources: &[Source]) -> Vec<TestApp> {
+    async fn seed(store: &impl Store, children: &[Child], sources: &[Source]) {
+        store.insert_children(children).await.unwrap();
+        for source in sources {
+            store.add_source(source).await.unwrap();
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Sqlite::open(&DatabaseUrl::sqlite_in(dir.path()))
         .await
         .unwrap();
-    sqlite.insert_children(children).await.unwrap();
+    seed(&sqlite, children, sources).await;
     let mut apps = vec![spawn_with(sqlite, "sqlite", Cleanup::Sqlite(dir)).await];
     if let Some(admin_url) = testing::postgres_admin_url() {
         let url = testing::create_postgres_database(&admin_url).await.unwrap();
         let postgres = Postgres::connect(&url).await.unwrap();
-        postgres.insert_children(children).await.unwrap();
+        seed(&postgres, children, sources).await;
         apps.push(spawn_with(postgres, "postgres", Cleanup::Postgres { admin_url, url }).await);
     }
     apps

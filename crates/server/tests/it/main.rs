@@ -3,5 +3,6 @@
 
 mod api;
 mod browser;
+mod feeds;
 mod helpers;
 mod pages;
