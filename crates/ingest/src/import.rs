@@ -76,12 +76,22 @@ impl<S: Store> Importer<'_, S> {
         record: FeedRecord,
         at: OffsetDateTime,
     ) -> Result<Outcome, ImportError> {
+        let digest = digest(&record);
         if let Some(child) = self
             .store
             .child_by_source_record(&record.source_record)
             .await?
         {
-            return self.update(child, &record, at, None).await;
+            // The same record as last time: nothing to apply, whatever
+            // other sources have said since.
+            let last = self.store.record_digest(&record.source_record).await?;
+            if last.as_deref() == Some(digest.as_str()) {
+                let stored = self.store.child(child).await?;
+                return Ok(Outcome::Unchanged(stored.child.contactpoint_id));
+            }
+            let outcome = self.update(child, &record, at, None).await?;
+            self.remember(&record, &digest).await?;
+            return Ok(outcome);
         }
         if record.action != Action::Upsert {
             return Ok(Outcome::Rejected(Rejection::field(
@@ -97,7 +107,11 @@ impl<S: Store> Importer<'_, S> {
             &candidates,
             &NoTermFrequencies,
         ) {
-            Decision::Link { child, score } => self.update(child, &record, at, Some(score)).await,
+            Decision::Link { child, score } => {
+                let outcome = self.update(child, &record, at, Some(score)).await?;
+                self.remember(&record, &digest).await?;
+                Ok(outcome)
+            }
             Decision::Review { child, score } => {
                 let stored = self.store.child(child).await?;
                 let id = stored.child.contactpoint_id;
@@ -139,7 +153,10 @@ impl<S: Store> Importer<'_, S> {
                         .insert_children(std::slice::from_ref(&child))
                         .await
                     {
-                        Ok(()) => return Ok(Outcome::New(id)),
+                        Ok(()) => {
+                            self.remember(&record, &digest).await?;
+                            return Ok(Outcome::New(id));
+                        }
                         Err(Error::Conflict(_)) if attempts < 3 => attempts += 1,
                         Err(other) => return Err(other),
                     }
@@ -147,6 +164,18 @@ impl<S: Store> Importer<'_, S> {
             }
             Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
         }
+    }
+
+    /// Records what the source record said, once it is applied (after,
+    /// never before: a crash between the two only means the record is
+    /// applied again next time, to the same effect).
+    async fn remember(&self, record: &FeedRecord, digest: &str) -> Result<(), ImportError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        self.store
+            .set_record_digest(&record.source_record, digest)
+            .await
     }
 
     /// Imports every record of a feed, handing each report line to
@@ -316,4 +345,14 @@ pub fn open_feed<'a, R: BufRead + Send + 'a>(
         }
         FeedFormat::FhirNdjson => Box::new(FhirFeed::new(input, &source.id)),
     })
+}
+
+/// A short digest of everything a record says.
+fn digest(record: &FeedRecord) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_vec(record).unwrap_or_default();
+    Sha256::digest(&text)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -199,6 +199,19 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Every registered source, by id.
     fn sources(&self) -> impl Future<Output = Result<Vec<Source>>> + Send;
 
+    /// The digest of what a source record last said, if it was applied.
+    fn record_digest(
+        &self,
+        record: &SourceRecordRef,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Remembers what a source record said, after it was applied.
+    fn set_record_digest(
+        &self,
+        record: &SourceRecordRef,
+        digest: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Queues a review. Returns `false`, adding nothing, when the same
     /// source record already waits for a decision.
     fn add_review(&self, review: &Review) -> impl Future<Output = Result<bool>> + Send;

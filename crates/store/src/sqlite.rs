@@ -559,6 +559,31 @@ impl Store for Sqlite {
     }
 
     #[instrument(skip_all)]
+    async fn record_digest(&self, record: &SourceRecordRef) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT digest FROM source_record_digests WHERE source = ? AND record_id = ?",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn set_record_digest(&self, record: &SourceRecordRef, digest: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO source_record_digests (source, record_id, digest) VALUES (?, ?, ?) \
+             ON CONFLICT (source, record_id) DO UPDATE SET digest = excluded.digest",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .bind(digest)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
     async fn add_review(&self, review: &Review) -> Result<bool> {
         let added = sqlx::query(
             "INSERT INTO reviews (id, source, record_id, record, candidate_id, probability, \

@@ -4,6 +4,7 @@
 mod bad_input;
 mod bench_search;
 mod demo;
+mod import;
 mod sources;
 
 use std::process::{Command, Output};
