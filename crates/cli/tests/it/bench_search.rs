@@ -123,3 +123,32 @@ fn the_harness_refuses_a_database_holding_another_population() {
         stderr(&baseline_on_sqlite)
     );
 }
+
+#[test]
+fn the_linkage_harness_imports_three_feeds_and_scores_the_links() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = contactpoint(&[
+        "--data-dir",
+        dir.path().join("db").to_str().unwrap(),
+        "bench",
+        "linkage",
+        "--children",
+        "300",
+        "--as-of",
+        "2026-11-25",
+    ]);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    let f1: f64 = report
+        .lines()
+        .find_map(|l| l.strip_prefix("F1"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(f1 >= 0.95, "{report}");
+    assert!(report.contains("pairwise precision"), "{report}");
+    assert!(report.contains("records/s"), "{report}");
+}

@@ -1,6 +1,7 @@
 //! End-to-end measurements that print figures. Timing never fails a test.
 
 mod ambiguity;
+mod linkage;
 mod load;
 mod search;
 
@@ -19,6 +20,11 @@ pub enum Bench {
     /// latency, by kind of query. Loads the population first into an empty
     /// database; a database already holding it is reused.
     Search(search::SearchArgs),
+    /// Generate the three feeds of a synthetic population, import them
+    /// through the linking pipeline into an empty database, and score the
+    /// links against the generator's truth: pairwise precision, recall and
+    /// F1, children split and merged, the share sent to review, the rate.
+    Linkage(linkage::LinkageArgs),
 }
 
 /// Which synthetic population: the same options give the same children,
@@ -62,6 +68,12 @@ pub async fn run(database: &DatabaseArgs, bench: Bench) -> anyhow::Result<()> {
             let database = Database::open(&url).await?;
             println!("Database: {url}");
             with_store!(database, |store| load::run(&store, args).await)
+        }
+        Bench::Linkage(args) => {
+            let url = database.url()?;
+            let database = Database::open(&url).await?;
+            println!("Database: {url}");
+            with_store!(database, |store| linkage::run(&store, args).await)
         }
         Bench::Search(args) => {
             let url = database.url()?;

@@ -1,0 +1,217 @@
+//! `bench linkage`: the generator's three feeds imported through the real
+//! pipeline into an empty database, and the links scored against the
+//! generator's truth: pairwise precision, recall and F1, children split and
+//! merged, the share sent to review, and the import rate.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use contactpoint_domain::{
+    Coverage, CredentialHash, FeedFormat, Label, RecordField, Source, SourceId,
+};
+use contactpoint_ingest::{
+    Importer, Registry, Summary, Thresholds, open_feed, random_contactpoint_id, received_now,
+};
+use contactpoint_linkage::Model;
+use contactpoint_store::Store;
+
+use super::PopulationArgs;
+use crate::generate::write_feeds;
+use crate::load::{peak_memory_bytes, progress_bar};
+
+#[derive(clap::Args)]
+pub struct LinkageArgs {
+    #[command(flatten)]
+    pub population: PopulationArgs,
+    /// Where to write the feeds (default: a temporary folder, removed after).
+    #[arg(long)]
+    pub feeds: Option<PathBuf>,
+}
+
+/// The three feeds, as the generator names their sources in its truth.
+const FEEDS: [(&str, &str, FeedFormat, Option<&str>); 3] = [
+    ("health", "health.ndjson", FeedFormat::FhirNdjson, None),
+    (
+        "school-census",
+        "school_census.csv",
+        FeedFormat::Csv,
+        Some("school_census.mapping.toml"),
+    ),
+    (
+        "local-authority",
+        "local_authority.csv",
+        FeedFormat::Csv,
+        Some("local_authority.mapping.toml"),
+    ),
+];
+
+fn source(id: &str, format: FeedFormat, mapping: Option<String>) -> anyhow::Result<Source> {
+    let authoritative_for = match id {
+        "health" => vec![
+            RecordField::Name,
+            RecordField::DateOfBirth,
+            RecordField::NhsNumber,
+            RecordField::GpPractice,
+        ],
+        "school-census" => vec![RecordField::Upn, RecordField::EducationalSetting],
+        _ => vec![RecordField::Address],
+    };
+    Ok(Source {
+        id: SourceId::parse(id)?,
+        name: Label::parse(id)?,
+        coverage: Coverage::National,
+        format,
+        mapping,
+        authoritative_for,
+        credential: CredentialHash::of(&random_contactpoint_id().to_string()),
+        registered_at: time::OffsetDateTime::now_utc(),
+    }
+    .checked()?)
+}
+
+/// Pairs among `n` records.
+fn pairs(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
+pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
+    if store.count_children().await? > 0 {
+        bail!("bench linkage needs an empty database: give another --data-dir or --database-url");
+    }
+    let options = args.population.options();
+    let temporary = tempfile_dir()?;
+    let dir = args.feeds.clone().unwrap_or_else(|| temporary.clone());
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let bar = progress_bar(options.children, "generating feeds");
+    write_feeds(options, &dir, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+
+    let mut sources = Vec::new();
+    for (id, _, format, mapping) in FEEDS {
+        let mapping = match mapping {
+            Some(file) => Some(std::fs::read_to_string(dir.join(file))?),
+            None => None,
+        };
+        let source = source(id, format, mapping)?;
+        store.add_source(&source).await?;
+        sources.push(source);
+    }
+    let registry = Registry(sources.clone());
+    let importer = Importer {
+        store,
+        model: Model::default(),
+        thresholds: Thresholds::default(),
+        authority: &registry,
+        dry_run: false,
+        next_contactpoint_id: &random_contactpoint_id,
+    };
+
+    // (source, record id) -> the child it was linked to, if any.
+    let mut linked: HashMap<(String, String), String> = HashMap::new();
+    let mut summary = Summary::default();
+    let started = Instant::now();
+    for (source, (_, file, _, _)) in sources.iter().zip(FEEDS) {
+        let path = dir.join(file);
+        let input = std::io::BufReader::new(
+            std::fs::File::open(&path)
+                .with_context(|| format!("cannot open {}", path.display()))?,
+        );
+        let records = open_feed(source, input)?;
+        let bar = progress_bar(0, "importing");
+        let counts = importer
+            .import_all(records, received_now(), |line| {
+                if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
+                    linked.insert(
+                        (source.id.to_string(), line.source_record_id.clone()),
+                        line.contactpoint_id.clone(),
+                    );
+                }
+                bar.inc(1);
+            })
+            .await?;
+        bar.finish_and_clear();
+        for (outcome, n) in counts.0 {
+            *summary.0.entry(outcome).or_default() += n;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+
+    // The truth: (source, record id) -> the true child.
+    let mut truth =
+        csv::Reader::from_path(dir.join("truth.csv")).context("cannot read truth.csv")?;
+    let mut cells: HashMap<(String, String), u64> = HashMap::new();
+    let mut true_sizes: HashMap<String, u64> = HashMap::new();
+    let mut predicted_sizes: HashMap<String, u64> = HashMap::new();
+    let mut true_children_of: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+    let mut predicted_of: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+    for (n, row) in truth.records().enumerate() {
+        let row = row?;
+        let (source, record, key) = (&row[0], &row[1], &row[2]);
+        // A record not linked to any child stands alone.
+        let predicted = linked
+            .get(&(source.to_owned(), record.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| format!("unlinked-{n}"));
+        *cells
+            .entry((key.to_owned(), predicted.clone()))
+            .or_default() += 1;
+        *true_sizes.entry(key.to_owned()).or_default() += 1;
+        *predicted_sizes.entry(predicted.clone()).or_default() += 1;
+        true_children_of
+            .entry(predicted.clone())
+            .or_default()
+            .insert(key.to_owned());
+        predicted_of
+            .entry(key.to_owned())
+            .or_default()
+            .insert(predicted);
+    }
+    let together: u64 = cells.values().map(|&n| pairs(n)).sum();
+    let predicted: u64 = predicted_sizes.values().map(|&n| pairs(n)).sum();
+    let actual: u64 = true_sizes.values().map(|&n| pairs(n)).sum();
+    let precision = together as f64 / predicted.max(1) as f64;
+    let recall = together as f64 / actual.max(1) as f64;
+    let f1 = 2.0 * precision * recall / (precision + recall).max(1e-12);
+    let split = predicted_of.values().filter(|p| p.len() > 1).count();
+    let merged = true_children_of.values().filter(|t| t.len() > 1).count();
+    let total = summary.total();
+
+    println!(
+        "population {} children (seed {}, as of {}); {total} records in three feeds",
+        options.children, options.seed, options.as_of
+    );
+    for (outcome, n) in &summary.0 {
+        println!(
+            "  {outcome:<10} {n:>9} ({:.2} %)",
+            100.0 * *n as f64 / total.max(1) as f64
+        );
+    }
+    println!("pairwise precision  {precision:.4}");
+    println!("pairwise recall     {recall:.4}");
+    println!("F1                  {f1:.4}");
+    println!(
+        "true children split in two or more: {split}; children holding two or more true ones (merged): {merged}"
+    );
+    println!(
+        "import rate         {:.0} records/s ({total} records in {seconds:.1} s)",
+        total as f64 / seconds.max(1e-9)
+    );
+    if let Some(peak) = peak_memory_bytes() {
+        println!(
+            "peak memory (RSS)   {:.0} MiB (this process)",
+            peak as f64 / 1_048_576.0
+        );
+    }
+    if args.feeds.is_none() {
+        let _ = std::fs::remove_dir_all(&temporary);
+    }
+    Ok(())
+}
+
+/// A fresh folder for the feeds under the system's temporary directory.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("contactpoint-linkage-{}", uuid::Uuid::new_v4()));
+    Ok(dir)
+}
