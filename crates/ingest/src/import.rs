@@ -9,8 +9,10 @@ use std::io::BufRead;
 use contactpoint_domain::{
     ChildId, ContactPointId, FeedFormat, RecordField, ReviewId, ReviewStatus, Source, SourceId,
 };
-use contactpoint_linkage::{KeySource, Model, NoTermFrequencies, Score, blocking_keys};
-use contactpoint_store::{Error, Review, Store};
+use contactpoint_linkage::{
+    KeySource, Model, NoTermFrequencies, Score, TermFrequencies, blocking_keys,
+};
+use contactpoint_store::{Error, NameFrequencies, Review, Store};
 use time::OffsetDateTime;
 
 use crate::csv_feed::{CsvFeed, FeedError, RowRejection};
@@ -99,14 +101,31 @@ impl<S: Store> Importer<'_, S> {
                 "a delete or a death for a record never received",
             )));
         }
-        let candidates = self.candidates(&record).await?;
-        match link::decide(
-            &self.model,
-            self.thresholds,
-            &record,
-            &candidates,
-            &NoTermFrequencies,
-        ) {
+        // How common the record's names are, and how many children there
+        // are: a match on a rare name, among few children, says more.
+        let frequencies = match &record.family_name {
+            Some(family) => Some(
+                NameFrequencies::read(
+                    self.store,
+                    family.as_str(),
+                    record.given_name.as_ref().map(|n| n.as_str()),
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let model = Model {
+            prior_weight: frequencies
+                .as_ref()
+                .map_or(self.model.prior_weight, NameFrequencies::prior_weight),
+            ..self.model.clone()
+        };
+        let tf: &(dyn TermFrequencies + Sync) = match &frequencies {
+            Some(f) => f,
+            None => &NoTermFrequencies,
+        };
+        let candidates = self.candidates(&model, &record, tf).await?;
+        match link::decide(&model, self.thresholds, &record, &candidates, tf) {
             Decision::Link { child, score } => {
                 let outcome = self.update(child, &record, at, Some(score)).await?;
                 self.remember(&record, &digest).await?;
@@ -229,7 +248,12 @@ impl<S: Store> Importer<'_, S> {
 
     /// Children sharing a blocking key with the record, the best few read
     /// whole so that their NHS number and UPN count.
-    async fn candidates(&self, record: &FeedRecord) -> Result<Vec<LinkCandidate>, ImportError> {
+    async fn candidates(
+        &self,
+        model: &Model,
+        record: &FeedRecord,
+        tf: &(dyn TermFrequencies + Sync),
+    ) -> Result<Vec<LinkCandidate>, ImportError> {
         let forenames: Vec<&str> = record
             .given_name
             .iter()
@@ -274,8 +298,7 @@ impl<S: Store> Importer<'_, S> {
                     nhs_number: None,
                     upn: None,
                 };
-                let weight =
-                    link::score(&self.model, record, &query, &candidate, &NoTermFrequencies).weight;
+                let weight = link::score(model, record, &query, &candidate, tf).weight;
                 (weight, candidate)
             })
             .collect();

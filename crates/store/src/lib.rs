@@ -24,7 +24,7 @@ use time::{Date, OffsetDateTime};
 
 pub use error::{Error, Result};
 pub use postgres::Postgres;
-pub use search::{SearchEngine, SearchOutcome, SearchResult};
+pub use search::{NameFrequencies, SearchEngine, SearchOutcome, SearchResult};
 pub use sqlite::Sqlite;
 pub use url::{Backend, DatabaseUrl};
 

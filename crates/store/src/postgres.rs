@@ -346,7 +346,7 @@ impl Store for Postgres {
     #[instrument(skip_all)]
     async fn child_history(&self, id: ChildId) -> Result<Vec<ChildVersion>> {
         let rows: Vec<VersionRow> = sqlx::query_as(
-            "SELECT version, record, recorded_at, superseded_at \
+            "SELECT version, record::text AS record, recorded_at, superseded_at \
              FROM child_versions WHERE child_id = $1 ORDER BY version",
         )
         .bind(id.as_uuid())

@@ -48,21 +48,41 @@ impl Default for SearchEngine {
     }
 }
 
-/// The frequencies of the query's own names among all searchable children.
-struct QueryFrequencies {
+/// How common one query's (or feed record's) names are among all
+/// searchable children: the term frequencies of its score, and the prior
+/// that one child of them all is the one sought.
+pub struct NameFrequencies {
     surname: String,
     forename: String,
     counts: NameCounts,
 }
 
-impl QueryFrequencies {
+impl NameFrequencies {
+    /// Reads the counts of `surname` and `forename` (as given; they are
+    /// folded here) from the store.
+    pub async fn read<S: Store>(store: &S, surname: &str, forename: Option<&str>) -> Result<Self> {
+        let surname = surname_key(surname);
+        let forename = forename.map(fold).unwrap_or_default();
+        let counts = store.name_counts(&surname, &forename).await?;
+        Ok(Self {
+            surname,
+            forename,
+            counts,
+        })
+    }
+
+    /// log2 of the prior odds that a given child is the one: one in all.
+    pub fn prior_weight(&self) -> f64 {
+        -(self.counts.children.max(2) as f64).log2()
+    }
+
     fn share(&self, count: u64) -> f64 {
         // A name no current record bears is rare, not impossible.
         count.max(1) as f64 / self.counts.children.max(1) as f64
     }
 }
 
-impl TermFrequencies for QueryFrequencies {
+impl TermFrequencies for NameFrequencies {
     fn surname(&self, folded: &str) -> Option<f64> {
         (folded == self.surname).then(|| self.share(self.counts.surname))
     }
@@ -130,21 +150,14 @@ impl SearchEngine {
     /// forename left out, a query giving only a birth year.
     pub async fn search<S: Store>(&self, store: &S, query: &SearchQuery) -> Result<SearchOutcome> {
         let (narrow, broad) = keys(query);
-        let surname = surname_key(query.surname.as_str());
-        let forename = query
-            .forename
-            .as_ref()
-            .map(|n| fold(n.as_str()))
-            .unwrap_or_default();
-        let counts = store.name_counts(&surname, &forename).await?;
-        let frequencies = QueryFrequencies {
-            surname,
-            forename,
-            counts,
-        };
-        // The prior: one child in the whole population is the one sought.
+        let frequencies = NameFrequencies::read(
+            store,
+            query.surname.as_str(),
+            query.forename.as_ref().map(|n| n.as_str()),
+        )
+        .await?;
         let model = Model {
-            prior_weight: -(counts.children.max(2) as f64).log2(),
+            prior_weight: frequencies.prior_weight(),
             ..self.model.clone()
         };
         let profile = profile(query);
@@ -189,7 +202,7 @@ impl SearchEngine {
         model: &Model,
         profile: &Profile,
         candidates: Vec<Candidate>,
-        frequencies: &QueryFrequencies,
+        frequencies: &NameFrequencies,
     ) -> Outcome<ChildSummary> {
         let candidates = candidates
             .into_iter()
