@@ -55,10 +55,10 @@ impl Outcome {
 /// import stops, and running it again resumes.
 pub type ImportError = Error;
 
-/// How many candidates are scored, and how many of the best are read whole
-/// for their identifiers.
+/// How many candidates are scored, and how many of the best are weighed
+/// for the decision.
 const CANDIDATES: usize = 50;
-const READ_WHOLE: usize = 3;
+const BEST: usize = 3;
 
 pub struct Importer<'a, S> {
     pub store: &'a S,
@@ -246,8 +246,8 @@ impl<S: Store> Importer<'_, S> {
         })
     }
 
-    /// Children sharing a blocking key with the record, the best few read
-    /// whole so that their NHS number and UPN count.
+    /// Children sharing a blocking key with the record, scored with their
+    /// NHS number and UPN; the best few.
     async fn candidates(
         &self,
         model: &Model,
@@ -295,23 +295,16 @@ impl<S: Store> Importer<'_, S> {
                 let candidate = LinkCandidate {
                     child: c.summary.child_id,
                     profile: c.profile,
-                    nhs_number: None,
-                    upn: None,
+                    nhs_number: c.nhs_number,
+                    upn: c.upn,
                 };
                 let weight = link::score(model, record, &query, &candidate, tf).weight;
                 (weight, candidate)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.truncate(READ_WHOLE);
-        let mut out = Vec::with_capacity(scored.len());
-        for (_, mut candidate) in scored {
-            let stored = self.store.child(candidate.child).await?;
-            candidate.nhs_number = stored.child.nhs_number.map(|n| n.value.digits());
-            candidate.upn = stored.child.upn.map(|u| u.value.to_string());
-            out.push(candidate);
-        }
-        Ok(out)
+        scored.truncate(BEST);
+        Ok(scored.into_iter().map(|(_, c)| c).collect())
     }
 }
 

@@ -66,6 +66,9 @@ pub struct ChildSummary {
 pub struct Candidate {
     pub summary: ChildSummary,
     pub profile: Profile,
+    /// For linkage: an identifier agreeing or conflicting weighs heavily.
+    pub nhs_number: Option<String>,
+    pub upn: Option<String>,
 }
 
 /// How many searchable children bear a surname and a forename, and in all:

@@ -167,9 +167,9 @@ impl Postgres {
         let p = &rows.profiles;
         sqlx::query(
             "INSERT INTO search_profiles (child_id, contactpoint_id, given_name, family_name, \
-             date_of_birth, gender, district, shielded, profile) \
+             date_of_birth, gender, district, shielded, profile, nhs_number, upn) \
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[], \
-             $6::text[], $7::text[], $8::bool[], $9::text[])",
+             $6::text[], $7::text[], $8::bool[], $9::text[], $10::text[], $11::text[])",
         )
         .bind(p.iter().map(|r| r.child_id).collect::<Vec<Uuid>>())
         .bind(
@@ -184,6 +184,12 @@ impl Postgres {
         .bind(p.iter().map(|r| r.district.as_deref()).collect::<Vec<_>>())
         .bind(p.iter().map(|r| r.shielded).collect::<Vec<_>>())
         .bind(p.iter().map(|r| r.profile.as_str()).collect::<Vec<_>>())
+        .bind(
+            p.iter()
+                .map(|r| r.nhs_number.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(p.iter().map(|r| r.upn.as_deref()).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
         let n = &rows.name_counts;
@@ -367,7 +373,7 @@ impl Store for Postgres {
         }
         let rows: Vec<CandidateRow> = sqlx::query_as(
             "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
-             p.gender, p.district, p.shielded, p.profile \
+             p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
              FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys WHERE key = ANY($1) \
              GROUP BY child_id HAVING COUNT(*) >= $2 ORDER BY shared DESC, child_id LIMIT $3) k \
              JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",

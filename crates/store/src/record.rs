@@ -99,6 +99,8 @@ pub(crate) struct ProfileRow {
     pub district: Option<String>,
     pub shielded: bool,
     pub profile: String,
+    pub nhs_number: Option<String>,
+    pub upn: Option<String>,
 }
 
 /// A change to how many children bear a name (`all` and `""` for the
@@ -233,6 +235,8 @@ impl Rows {
                 district: child.postcode().map(|p| p.district().to_owned()),
                 shielded: child.is_shielded(),
                 profile: profile(child).encode(),
+                nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
+                upn: child.upn.as_ref().map(|u| u.value.to_string()),
             });
         }
         for record in &child.source_records {
@@ -435,6 +439,8 @@ pub(crate) struct CandidateRow {
     district: Option<String>,
     shielded: bool,
     profile: String,
+    nhs_number: Option<String>,
+    upn: Option<String>,
 }
 
 impl CandidateRow {
@@ -453,6 +459,8 @@ impl CandidateRow {
                 shielded: self.shielded,
             },
             profile: Profile::decode(&self.profile).map_err(|e| decode(&e))?,
+            nhs_number: self.nhs_number,
+            upn: self.upn,
         })
     }
 }

@@ -208,7 +208,7 @@ impl Sqlite {
         for chunk in rows.profiles.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::new(
                 "INSERT INTO search_profiles (child_id, contactpoint_id, given_name, family_name, \
-                 date_of_birth, gender, district, shielded, profile) ",
+                 date_of_birth, gender, district, shielded, profile, nhs_number, upn) ",
             );
             q.push_values(chunk, |mut b, r| {
                 b.push_bind(r.child_id)
@@ -219,7 +219,9 @@ impl Sqlite {
                     .push_bind(r.gender)
                     .push_bind(&r.district)
                     .push_bind(r.shielded)
-                    .push_bind(&r.profile);
+                    .push_bind(&r.profile)
+                    .push_bind(&r.nhs_number)
+                    .push_bind(&r.upn);
             });
             q.build().execute(&mut *conn).await?;
         }
@@ -479,7 +481,7 @@ impl Store for Sqlite {
         let keys = serde_json::to_string(keys)?;
         let q = sqlx::query_as(
             "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
-             p.gender, p.district, p.shielded, p.profile \
+             p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
              FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
                    WHERE key IN (SELECT value FROM json_each(?1)) \
                    GROUP BY child_id HAVING COUNT(*) >= ?2 \

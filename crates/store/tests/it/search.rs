@@ -15,6 +15,7 @@ crate::conformance!(
     an_unknown_child_is_not_found_by_search,
     children_of_a_bulk_load_are_found_once_it_finishes,
     a_child_changed_during_a_bulk_load_is_indexed_once,
+    a_candidate_carries_its_nhs_number_and_upn,
 );
 
 fn query(input: SearchInput<'_>) -> SearchQuery {
@@ -234,4 +235,31 @@ async fn warming_sqlite_reads_every_page_of_the_search_tables() {
 
     // Search keys, profiles and name counts: at least a 16 KiB page each.
     assert!(bytes >= 3 * 16_384, "{bytes}");
+}
+
+async fn a_candidate_carries_its_nhs_number_and_upn(store: impl Store) {
+    let known = child(7);
+    store
+        .insert_children(std::slice::from_ref(&known))
+        .await
+        .unwrap();
+    let source = contactpoint_linkage::KeySource {
+        forenames: vec!["Amelia"],
+        surnames: vec!["Okonkwo"],
+        date_of_birth: Some((2019, 4, 3)),
+        birth_year: None,
+        postcodes: vec!["LS6 2AB"],
+    };
+    let keys: Vec<i64> = contactpoint_linkage::blocking_keys(&source)
+        .iter()
+        .map(|k| k.hash)
+        .collect();
+
+    let candidates = store.candidates(&keys, 1, 10).await.unwrap();
+
+    assert_eq!(candidates.len(), 1);
+    let nhs = known.nhs_number.as_ref().unwrap().value.digits();
+    assert_eq!(candidates[0].nhs_number.as_deref(), Some(nhs.as_str()));
+    let upn = known.upn.as_ref().unwrap().value.to_string();
+    assert_eq!(candidates[0].upn.as_deref(), Some(upn.as_str()));
 }
