@@ -189,13 +189,16 @@ pub async fn run<S: Store>(
     let today = options.as_of;
     let mut tallies: BTreeMap<QueryKind, Tally> = BTreeMap::new();
     let mut latencies = Vec::with_capacity(samples.len());
+    let mut by_kind: BTreeMap<QueryKind, Vec<Duration>> = BTreeMap::new();
     let mut misses = Vec::new();
     let bar = progress_bar(samples.len() as u64, "searching");
     for sample in &samples {
         let query = checked(&sample.query, today)?;
         let started = Instant::now();
         let outcome = engine.search(store, &query).await?;
-        latencies.push(started.elapsed());
+        let took = started.elapsed();
+        latencies.push(took);
+        by_kind.entry(sample.query.kind).or_default().push(took);
         let answer = match &outcome {
             SearchOutcome::Matches(results) => Answer::Ranked(
                 results
@@ -236,6 +239,7 @@ pub async fn run<S: Store>(
     );
     print_table(&tallies);
     print_latency(&mut latencies);
+    print_latency_by_kind(&mut by_kind);
     if let Some(baseline) = baseline {
         run_baseline(baseline, &samples, today).await?;
     }
@@ -352,12 +356,32 @@ fn describe(outcome: &SearchOutcome) -> String {
     }
 }
 
+/// The latency at quantile `q` of sorted `latencies`, in milliseconds.
+fn quantile(latencies: &[Duration], q: f64) -> f64 {
+    let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+    latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
+}
+
+/// Where the slow searches come from.
+fn print_latency_by_kind(by_kind: &mut BTreeMap<QueryKind, Vec<Duration>>) {
+    let line: Vec<String> = by_kind
+        .iter_mut()
+        .map(|(kind, latencies)| {
+            latencies.sort_unstable();
+            format!(
+                "{} {:.2}/{:.2}",
+                kind.as_str(),
+                quantile(latencies, 0.5),
+                quantile(latencies, 0.99)
+            )
+        })
+        .collect();
+    println!("latency by kind, p50/p99 ms: {}", line.join(", "));
+}
+
 fn print_latency(latencies: &mut [Duration]) {
     latencies.sort_unstable();
-    let at = |q: f64| {
-        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
-        latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
-    };
+    let at = |q: f64| quantile(latencies, q);
     let total: f64 = latencies.iter().map(Duration::as_secs_f64).sum();
     println!(
         "latency (search engine over the store, one at a time): p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms; {:.0} searches/s",
