@@ -124,6 +124,15 @@ impl<S: Store> Importer<'_, S> {
             Some(f) => f,
             None => &NoTermFrequencies,
         };
+        // A record already waiting for a person's decision stays there: it
+        // is not decided again on every import.
+        if let Some(waiting) = self.store.open_review(&record.source_record).await? {
+            let same = serde_json::to_string(&record).is_ok_and(|r| r == waiting.record);
+            if same {
+                let candidate = self.store.child(waiting.candidate).await?;
+                return Ok(Outcome::Unchanged(candidate.child.contactpoint_id));
+            }
+        }
         let candidates = self.candidates(&model, &record, tf).await?;
         match link::decide(&model, self.thresholds, &record, &candidates, tf) {
             Decision::Link { child, score } => {

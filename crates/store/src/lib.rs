@@ -219,6 +219,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// source record already waits for a decision.
     fn add_review(&self, review: &Review) -> impl Future<Output = Result<bool>> + Send;
 
+    /// The review still open (pending or deferred) for a source record.
+    fn open_review(
+        &self,
+        record: &SourceRecordRef,
+    ) -> impl Future<Output = Result<Option<Review>>> + Send;
+
     /// Reviews waiting for a decision, oldest first, at most `limit`.
     fn pending_reviews(&self, limit: u32) -> impl Future<Output = Result<Vec<Review>>> + Send;
 

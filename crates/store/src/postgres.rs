@@ -491,6 +491,20 @@ impl Store for Postgres {
     }
 
     #[instrument(skip_all)]
+    async fn open_review(&self, record: &SourceRecordRef) -> Result<Option<Review>> {
+        let row: Option<ReviewRow> = sqlx::query_as(
+            "SELECT id, source, record_id, record, candidate_id, probability, evidence, \
+             received_at, status FROM reviews \
+             WHERE source = $1 AND record_id = $2 AND status IN ('pending', 'deferred')",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(ReviewRow::decode).transpose()
+    }
+
+    #[instrument(skip_all)]
     async fn pending_reviews(&self, limit: u32) -> Result<Vec<Review>> {
         let rows: Vec<ReviewRow> = sqlx::query_as(
             "SELECT id, source, record_id, record, candidate_id, probability, evidence, \

@@ -113,6 +113,10 @@ mod reviews {
         assert!(!store.add_review(&review("S1", known.id, 9)).await.unwrap());
 
         let pending = store.pending_reviews(10).await.unwrap();
+        let open = store.open_review(&earlier.source_record).await.unwrap();
+        let unknown = review("S9", known.id, 1).source_record;
+        assert_eq!(open.as_ref(), Some(&earlier));
+        assert_eq!(store.open_review(&unknown).await.unwrap(), None);
         assert_eq!(pending, [earlier, later]);
         assert_eq!(store.pending_reviews(1).await.unwrap().len(), 1);
     }
