@@ -39,6 +39,9 @@ enum Command {
     Generate(commands::generate::Args),
     /// Import a source's feed: link each record to its child, write a report.
     Import(commands::import::Args),
+    /// The review queue: feed records waiting for a person's decision.
+    #[command(subcommand)]
+    Review(commands::review::ReviewCommand),
     /// Register and inspect the source systems that feed ContactPoint.
     #[command(subcommand)]
     Source(commands::source::SourceCommand),
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(&cli.database, args).await,
             Command::Generate(args) => commands::generate::run(args),
             Command::Import(args) => commands::import::run(&cli.database, args).await,
+            Command::Review(command) => commands::review::run(&cli.database, command).await,
             Command::Source(command) => commands::source::run(&cli.database, command).await,
             Command::Bench(bench) => commands::bench::run(&cli.database, bench).await,
         }

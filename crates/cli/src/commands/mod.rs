@@ -2,5 +2,6 @@ pub mod bench;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod review;
 pub mod serve;
 pub mod source;

@@ -283,3 +283,54 @@ fn a_feed_imported_twice_changes_nothing_the_second_time_and_a_dry_run_stores_no
         "{second}"
     );
 }
+
+#[test]
+fn records_sent_to_review_are_listed_with_their_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let csv = dir.path().join("twins.csv");
+    let mapping = dir.path().join("twins.mapping.toml");
+    std::fs::write(
+        &mapping,
+        "source = \"school-census\"\nrecord_id = \"id\"\ndate_format = \"[day]/[month]/[year]\"\n\
+         [child]\ngiven = \"forename\"\nfamily = \"surname\"\ndate_of_birth = \"dob\"\n\
+         postcode = \"postcode\"\naddress_lines = [\"line1\"]\n",
+    )
+    .unwrap();
+    // Twins: everything the same but the forename.
+    std::fs::write(
+        &csv,
+        "id,forename,surname,dob,line1,postcode\n\
+         S1,Amelia,Okonkwo,03/04/2019,12 Church Lane,LS6 2AB\n\
+         S2,Zara,Okonkwo,03/04/2019,12 Church Lane,LS6 2AB\n",
+    )
+    .unwrap();
+    let register = in_dir(
+        &db,
+        &[
+            "source",
+            "add",
+            "school-census",
+            "--name",
+            "School census",
+            "--format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+    );
+    assert!(register.status.success(), "{}", stderr(&register));
+    let imported = in_dir(
+        &db,
+        &["import", "--source", "school-census", csv.to_str().unwrap()],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let listed = in_dir(&db, &["review", "list"]);
+
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed = stdout(&listed);
+    assert!(listed.contains("school-census/S2 may be"), "{listed}");
+    assert!(listed.contains("forename different"), "{listed}");
+    assert!(listed.contains("1 waiting"), "{listed}");
+}
