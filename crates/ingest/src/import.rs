@@ -164,32 +164,7 @@ impl<S: Store> Importer<'_, S> {
                     Ok(Outcome::Unchanged(id))
                 }
             }
-            Decision::New => {
-                // A new identifier that clashes with one in use is refused
-                // by the store; another is drawn.
-                let mut attempts = 0;
-                loop {
-                    let id = (self.next_contactpoint_id)();
-                    let Some(child) = new_child(&record, ChildId::new(), id, at) else {
-                        return Ok(Outcome::Rejected(Rejection::TooLittle));
-                    };
-                    if self.dry_run {
-                        return Ok(Outcome::New(id));
-                    }
-                    match self
-                        .store
-                        .insert_children(std::slice::from_ref(&child))
-                        .await
-                    {
-                        Ok(()) => {
-                            self.remember(&record, &digest).await?;
-                            return Ok(Outcome::New(id));
-                        }
-                        Err(Error::Conflict(_)) if attempts < 3 => attempts += 1,
-                        Err(other) => return Err(other),
-                    }
-                }
-            }
+            Decision::New => self.create(&record, at, &digest).await,
             Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
         }
     }
@@ -228,6 +203,77 @@ impl<S: Store> Importer<'_, S> {
             each(line);
         }
         Ok(summary)
+    }
+
+    /// A new child from the record, under a fresh identifier.
+    async fn create(
+        &self,
+        record: &FeedRecord,
+        at: OffsetDateTime,
+        digest: &str,
+    ) -> Result<Outcome, ImportError> {
+        // A new identifier that clashes with one in use is refused by the
+        // store; another is drawn.
+        let mut attempts = 0;
+        loop {
+            let id = (self.next_contactpoint_id)();
+            let Some(child) = new_child(record, ChildId::new(), id, at) else {
+                return Ok(Outcome::Rejected(Rejection::TooLittle));
+            };
+            if self.dry_run {
+                return Ok(Outcome::New(id));
+            }
+            match self
+                .store
+                .insert_children(std::slice::from_ref(&child))
+                .await
+            {
+                Ok(()) => {
+                    self.remember(record, digest).await?;
+                    return Ok(Outcome::New(id));
+                }
+                Err(Error::Conflict(_)) if attempts < 3 => attempts += 1,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// A person's decision on a review: the record describes the candidate
+    /// (`same`), or another child. The record is applied accordingly and the
+    /// review closed. Run again after a crash, it finds the record already
+    /// linked and only closes the review.
+    pub async fn decide(
+        &self,
+        review: &Review,
+        same: bool,
+        at: OffsetDateTime,
+    ) -> Result<Outcome, ImportError> {
+        let record: FeedRecord =
+            serde_json::from_str(&review.record).map_err(|e| Error::Decode(e.to_string()))?;
+        let digest = digest(&record);
+        let outcome = match self
+            .store
+            .child_by_source_record(&record.source_record)
+            .await?
+        {
+            Some(child) => {
+                let stored = self.store.child(child).await?;
+                Outcome::Unchanged(stored.child.contactpoint_id)
+            }
+            None if same => {
+                let outcome = self.update(review.candidate, &record, at, None).await?;
+                self.remember(&record, &digest).await?;
+                outcome
+            }
+            None => self.create(&record, at, &digest).await?,
+        };
+        let status = if same {
+            ReviewStatus::Linked
+        } else {
+            ReviewStatus::KeptApart
+        };
+        self.store.decide_review(review.id, status).await?;
+        Ok(outcome)
     }
 
     async fn update(

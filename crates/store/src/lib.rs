@@ -225,7 +225,19 @@ pub trait Store: Clone + Send + Sync + 'static {
         record: &SourceRecordRef,
     ) -> impl Future<Output = Result<Option<Review>>> + Send;
 
-    /// Reviews waiting for a decision, oldest first, at most `limit`.
+    /// One review, open or decided.
+    fn review(&self, id: ReviewId) -> impl Future<Output = Result<Review>> + Send;
+
+    /// Records a person's decision on an open review (pending or deferred).
+    /// Fails with [`Error::NotFound`] if no open review has that id.
+    fn decide_review(
+        &self,
+        id: ReviewId,
+        status: ReviewStatus,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Reviews waiting for a decision (pending or deferred), oldest first,
+    /// at most `limit`.
     fn pending_reviews(&self, limit: u32) -> impl Future<Output = Result<Vec<Review>>> + Send;
 
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use contactpoint_domain::{Child, ChildId, ContactPointId, Source, SourceId, SourceRecordRef};
+use contactpoint_domain::{
+    Child, ChildId, ContactPointId, ReviewId, ReviewStatus, Source, SourceId, SourceRecordRef,
+};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Row};
@@ -505,10 +507,39 @@ impl Store for Postgres {
     }
 
     #[instrument(skip_all)]
+    async fn review(&self, id: ReviewId) -> Result<Review> {
+        let row: ReviewRow = sqlx::query_as(
+            "SELECT id, source, record_id, record, candidate_id, probability, evidence, \
+             received_at, status FROM reviews WHERE id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(Error::NotFound)?;
+        row.decode()
+    }
+
+    #[instrument(skip_all)]
+    async fn decide_review(&self, id: ReviewId, status: ReviewStatus) -> Result<()> {
+        let changed = sqlx::query(
+            "UPDATE reviews SET status = $1 WHERE id = $2 AND status IN ('pending', 'deferred')",
+        )
+        .bind(status.as_str())
+        .bind(id.as_uuid())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
     async fn pending_reviews(&self, limit: u32) -> Result<Vec<Review>> {
         let rows: Vec<ReviewRow> = sqlx::query_as(
             "SELECT id, source, record_id, record, candidate_id, probability, evidence, \
-             received_at, status FROM reviews WHERE status = 'pending' \
+             received_at, status FROM reviews WHERE status IN ('pending', 'deferred') \
              ORDER BY received_at, id LIMIT $1",
         )
         .bind(i64::from(limit))

@@ -1,8 +1,12 @@
-//! `review list`: the decisions waiting in the review queue, oldest first.
-//! (Deciding them, and the pages for local teams, come with sign-in.)
+//! `review list | link | keep-apart | defer`: the review queue from the
+//! command line, for a local team on the server itself (the pages come with
+//! sign-in).
 
-use anyhow::Context;
-use contactpoint_store::Store;
+use anyhow::{Context, bail};
+use contactpoint_domain::{ReviewId, ReviewStatus};
+use contactpoint_ingest::{Importer, Registry, Thresholds, random_contactpoint_id, received_now};
+use contactpoint_linkage::Model;
+use contactpoint_store::{Error, Store};
 
 use crate::database::{Database, DatabaseArgs, with_store};
 
@@ -15,12 +19,24 @@ pub enum ReviewCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// The record is the child the review names: apply it to that child.
+    Link {
+        /// The review's id, as `review list` shows it.
+        id: String,
+    },
+    /// The record is another child: make a new child from it.
+    KeepApart { id: String },
+    /// Put the review aside, still open, for more information.
+    Defer { id: String },
 }
 
 pub async fn run(database: &DatabaseArgs, command: ReviewCommand) -> anyhow::Result<()> {
     let database = Database::open(&database.url()?).await?;
     with_store!(database, |store| match command {
         ReviewCommand::List { limit } => list(&store, limit).await,
+        ReviewCommand::Link { id } => decide(&store, &id, Some(true)).await,
+        ReviewCommand::KeepApart { id } => decide(&store, &id, Some(false)).await,
+        ReviewCommand::Defer { id } => decide(&store, &id, None).await,
     })
 }
 
@@ -55,8 +71,14 @@ async fn list<S: Store>(store: &S, limit: u32) -> anyhow::Result<()> {
             .child(review.candidate)
             .await
             .context("cannot read the child a review names")?;
+        let deferred = if review.status == ReviewStatus::Deferred {
+            " (deferred)"
+        } else {
+            ""
+        };
         println!(
-            "{} {}/{} may be {} (probability {:.4})",
+            "{}{deferred} {} {}/{} may be {} (probability {:.4})",
+            review.id.as_uuid(),
             review.received_at.date(),
             review.source_record.source,
             review.source_record.record,
@@ -66,6 +88,56 @@ async fn list<S: Store>(store: &S, limit: u32) -> anyhow::Result<()> {
         println!("  evidence: {}", evidence(&review.evidence));
     }
     println!("{} waiting (at most {limit} listed).", reviews.len());
+    Ok(())
+}
+
+/// Links, keeps apart (`Some(false)`) or defers (`None`) one review.
+async fn decide<S: Store>(store: &S, id: &str, same: Option<bool>) -> anyhow::Result<()> {
+    let uuid = uuid::Uuid::parse_str(id)
+        .with_context(|| format!("{id:?} is not a review id: `review list` shows them"))?;
+    let id = ReviewId::from_uuid(uuid);
+    let review = match store.review(id).await {
+        Ok(review) => review,
+        Err(Error::NotFound) => bail!("no review {uuid}: `review list` shows those waiting"),
+        Err(other) => return Err(other.into()),
+    };
+    if !matches!(
+        review.status,
+        ReviewStatus::Pending | ReviewStatus::Deferred
+    ) {
+        bail!(
+            "review {uuid} was already decided ({}): nothing was changed",
+            review.status.as_str()
+        );
+    }
+    let Some(same) = same else {
+        store.decide_review(id, ReviewStatus::Deferred).await?;
+        println!("Review {uuid} deferred: it stays open.");
+        return Ok(());
+    };
+    let registry = Registry(store.sources().await?);
+    let importer = Importer {
+        store,
+        model: Model::default(),
+        thresholds: Thresholds::default(),
+        authority: &registry,
+        dry_run: false,
+        next_contactpoint_id: &random_contactpoint_id,
+    };
+    let outcome = importer.decide(&review, same, received_now()).await?;
+    let line = contactpoint_ingest::ReportLine::of(review.source_record.record.as_str(), &outcome);
+    println!(
+        "Review {uuid} {}: record {}/{} {} {}.",
+        if same { "linked" } else { "kept apart" },
+        review.source_record.source,
+        review.source_record.record,
+        if same {
+            "is now part of"
+        } else {
+            "made the new child"
+        },
+        line.contactpoint_id
+    );
     Ok(())
 }
 

@@ -333,4 +333,23 @@ fn records_sent_to_review_are_listed_with_their_evidence() {
     assert!(listed.contains("school-census/S2 may be"), "{listed}");
     assert!(listed.contains("forename different"), "{listed}");
     assert!(listed.contains("1 waiting"), "{listed}");
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+
+    let deferred = in_dir(&db, &["review", "defer", &id]);
+    let still_listed = stdout(&in_dir(&db, &["review", "list"]));
+    let kept_apart = in_dir(&db, &["review", "keep-apart", &id]);
+    let twice = in_dir(&db, &["review", "keep-apart", &id]);
+    let after = stdout(&in_dir(&db, &["review", "list"]));
+
+    assert!(deferred.status.success(), "{}", stderr(&deferred));
+    assert!(still_listed.contains("(deferred)"), "{still_listed}");
+    assert!(kept_apart.status.success(), "{}", stderr(&kept_apart));
+    assert!(stdout(&kept_apart).contains("made the new child"));
+    assert!(!twice.status.success());
+    assert!(
+        stderr(&twice).contains("already decided"),
+        "{}",
+        stderr(&twice)
+    );
+    assert!(after.contains("No feed record is waiting"), "{after}");
 }

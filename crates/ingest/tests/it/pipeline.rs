@@ -19,6 +19,7 @@ crate::on_both_backends!(
     a_move_updates_the_address_and_keeps_the_old_one,
     a_record_saying_too_little_is_rejected_and_stores_nothing,
     a_twin_goes_to_the_review_queue_once,
+    a_review_kept_apart_makes_a_child_and_one_linked_joins_the_candidate,
 );
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
@@ -175,4 +176,48 @@ async fn a_twin_goes_to_the_review_queue_once(store: impl Store) {
     assert!(pending[0].record.contains("Zara"));
     assert!(pending[0].evidence.contains("\"forename\""));
     assert_eq!(store.count_children().await.unwrap(), 1);
+}
+
+async fn a_review_kept_apart_makes_a_child_and_one_linked_joins_the_candidate(store: impl Store) {
+    let importer = importer(&store);
+    let Outcome::New(amelia) = importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new child");
+    };
+    let mut zara = record("school-census", "S2");
+    zara.given_name = Some(Name::parse("Zara").unwrap());
+    zara.nhs_number = None;
+    let mut amelie = record("local-authority", "L1");
+    amelie.given_name = Some(Name::parse("Zoe").unwrap());
+    amelie.nhs_number = None;
+    importer.import(zara.clone(), AT).await.unwrap();
+    importer.import(amelie.clone(), AT).await.unwrap();
+    let pending = store.pending_reviews(10).await.unwrap();
+    assert_eq!(pending.len(), 2);
+
+    let kept_apart = importer.decide(&pending[0], false, AT).await.unwrap();
+    let linked = importer.decide(&pending[1], true, AT).await.unwrap();
+    let again = importer.decide(&pending[1], true, AT).await;
+
+    assert_eq!(kept_apart.as_str(), "new", "{kept_apart:?}");
+    assert_eq!(linked, Outcome::Updated(amelia));
+    assert!(
+        matches!(again, Err(contactpoint_store::Error::NotFound)),
+        "{again:?}"
+    );
+    assert!(store.pending_reviews(10).await.unwrap().is_empty());
+    assert_eq!(store.count_children().await.unwrap(), 2);
+    let child = store.child_by_contactpoint_id(amelia).await.unwrap().child;
+    assert_eq!(child.source_records.len(), 2);
+    assert_eq!(
+        importer.import(zara, AT).await.unwrap().as_str(),
+        "unchanged"
+    );
+    assert_eq!(
+        importer.import(amelie, AT).await.unwrap(),
+        Outcome::Unchanged(amelia)
+    );
 }

@@ -117,7 +117,24 @@ mod reviews {
         let unknown = review("S9", known.id, 1).source_record;
         assert_eq!(open.as_ref(), Some(&earlier));
         assert_eq!(store.open_review(&unknown).await.unwrap(), None);
-        assert_eq!(pending, [earlier, later]);
+        assert_eq!(pending, [earlier.clone(), later.clone()]);
         assert_eq!(store.pending_reviews(1).await.unwrap().len(), 1);
+
+        store
+            .decide_review(earlier.id, ReviewStatus::Linked)
+            .await
+            .unwrap();
+        let again = store
+            .decide_review(earlier.id, ReviewStatus::KeptApart)
+            .await;
+        assert!(
+            matches!(again, Err(contactpoint_store::Error::NotFound)),
+            "{again:?}"
+        );
+        assert_eq!(
+            store.review(earlier.id).await.unwrap().status,
+            ReviewStatus::Linked
+        );
+        assert_eq!(store.pending_reviews(10).await.unwrap(), [later]);
     }
 }
