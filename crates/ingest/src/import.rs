@@ -72,7 +72,20 @@ pub struct Importer<'a, S> {
     pub next_contactpoint_id: &'a (dyn Fn() -> ContactPointId + Send + Sync),
 }
 
-impl<S: Store> Importer<'_, S> {
+impl<'a, S: Store> Importer<'a, S> {
+    /// An importer with the default model and thresholds that writes what
+    /// it decides, drawing new identifiers at random.
+    pub fn new(store: &'a S, authority: &'a dyn Authority) -> Self {
+        Self {
+            store,
+            model: Model::default(),
+            thresholds: Thresholds::default(),
+            authority,
+            dry_run: false,
+            next_contactpoint_id: &random_contactpoint_id,
+        }
+    }
+
     pub async fn import(
         &self,
         record: FeedRecord,
@@ -101,6 +114,15 @@ impl<S: Store> Importer<'_, S> {
                 "a delete or a death for a record never received",
             )));
         }
+        // A record already waiting for a person's decision stays there: it
+        // is not decided again on every import.
+        if let Some(waiting) = self.store.open_review(&record.source_record).await? {
+            let same = serde_json::to_string(&record).is_ok_and(|r| r == waiting.record);
+            if same {
+                let candidate = self.store.child(waiting.candidate).await?;
+                return Ok(Outcome::Unchanged(candidate.child.contactpoint_id));
+            }
+        }
         // How common the record's names are, and how many children there
         // are: a match on a rare name, among few children, says more.
         let frequencies = match &record.family_name {
@@ -124,15 +146,6 @@ impl<S: Store> Importer<'_, S> {
             Some(f) => f,
             None => &NoTermFrequencies,
         };
-        // A record already waiting for a person's decision stays there: it
-        // is not decided again on every import.
-        if let Some(waiting) = self.store.open_review(&record.source_record).await? {
-            let same = serde_json::to_string(&record).is_ok_and(|r| r == waiting.record);
-            if same {
-                let candidate = self.store.child(waiting.candidate).await?;
-                return Ok(Outcome::Unchanged(candidate.child.contactpoint_id));
-            }
-        }
         let candidates = self.candidates(&model, &record, tf).await?;
         match link::decide(&model, self.thresholds, &record, &candidates, tf) {
             Decision::Link { child, score } => {

@@ -9,10 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use contactpoint_domain::SourceId;
-use contactpoint_ingest::{
-    Importer, REPORT_HEADER, Registry, Thresholds, open_feed, random_contactpoint_id, received_now,
-};
-use contactpoint_linkage::Model;
+use contactpoint_ingest::{Importer, REPORT_HEADER, Registry, open_feed, received_now};
+
 use contactpoint_store::{Error, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -84,14 +82,8 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     report.write_record(REPORT_HEADER)?;
 
     let registry = Registry(store.sources().await?);
-    let importer = Importer {
-        store,
-        model: Model::default(),
-        thresholds: Thresholds::default(),
-        authority: &registry,
-        dry_run: args.dry_run,
-        next_contactpoint_id: &random_contactpoint_id,
-    };
+    let mut importer = Importer::new(store, &registry);
+    importer.dry_run = args.dry_run;
     let bar = ProgressBar::new(size);
     if let Ok(style) = ProgressStyle::with_template(
         "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)",

@@ -4,8 +4,8 @@
 
 use anyhow::{Context, bail};
 use contactpoint_domain::{ReviewId, ReviewStatus};
-use contactpoint_ingest::{Importer, Registry, Thresholds, random_contactpoint_id, received_now};
-use contactpoint_linkage::Model;
+use contactpoint_ingest::{Importer, Registry, received_now};
+
 use contactpoint_store::{Error, Store};
 
 use crate::database::{Database, DatabaseArgs, with_store};
@@ -116,14 +116,7 @@ async fn decide<S: Store>(store: &S, id: &str, same: Option<bool>) -> anyhow::Re
         return Ok(());
     };
     let registry = Registry(store.sources().await?);
-    let importer = Importer {
-        store,
-        model: Model::default(),
-        thresholds: Thresholds::default(),
-        authority: &registry,
-        dry_run: false,
-        next_contactpoint_id: &random_contactpoint_id,
-    };
+    let importer = Importer::new(store, &registry);
     let outcome = importer.decide(&review, same, received_now()).await?;
     let line = contactpoint_ingest::ReportLine::of(review.source_record.record.as_str(), &outcome);
     println!(

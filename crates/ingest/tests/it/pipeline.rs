@@ -1,14 +1,10 @@
 //! One record at a time through the importer: new, unchanged, linked from
 //! another source, updated, and rejected.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use contactpoint_domain::{
-    Address, ContactPointId, Gender, Label, Name, NhsNumber, Postcode, SourceId, SourceRecordId,
-    SourceRecordRef,
+    Address, Gender, Label, Name, NhsNumber, Postcode, SourceId, SourceRecordId, SourceRecordRef,
 };
-use contactpoint_ingest::{Action, FeedRecord, Importer, NoAuthority, Outcome, Thresholds};
-use contactpoint_linkage::Model;
+use contactpoint_ingest::{Action, FeedRecord, Importer, NoAuthority, Outcome};
 use contactpoint_store::Store;
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -47,21 +43,8 @@ fn address(postcode: &str) -> Address {
     .unwrap()
 }
 
-static SEQUENCE: AtomicU64 = AtomicU64::new(1);
-
-fn next_id() -> ContactPointId {
-    ContactPointId::from_sequence(SEQUENCE.fetch_add(1, Ordering::Relaxed))
-}
-
 fn importer<S: Store>(store: &S) -> Importer<'_, S> {
-    Importer {
-        store,
-        model: Model::default(),
-        thresholds: Thresholds::default(),
-        authority: &NoAuthority,
-        dry_run: false,
-        next_contactpoint_id: &next_id,
-    }
+    Importer::new(store, &NoAuthority)
 }
 
 async fn a_record_makes_a_child_once_and_again_changes_nothing(store: impl Store) {

@@ -8,10 +8,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use contactpoint_domain::{Source, SourceId};
-use contactpoint_ingest::{
-    Importer, Registry, ReportLine, Summary, Thresholds, open_feed, random_contactpoint_id,
-    received_now,
-};
+use contactpoint_ingest::{Importer, Registry, ReportLine, Summary, open_feed, received_now};
 use contactpoint_store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -80,14 +77,8 @@ pub async fn push<S: Store>(
         }])
     })?;
     let registry = Registry(state.store.sources().await?);
-    let importer = Importer {
-        store: &state.store,
-        model: state.engine.model.clone(),
-        thresholds: Thresholds::default(),
-        authority: &registry,
-        dry_run,
-        next_contactpoint_id: &random_contactpoint_id,
-    };
+    let mut importer = Importer::new(&state.store, &registry);
+    importer.dry_run = dry_run;
     let mut lines = Vec::new();
     let summary = importer
         .import_all(records, received_now(), |line| lines.push(line))

@@ -12,9 +12,9 @@ use contactpoint_domain::{
     Coverage, CredentialHash, FeedFormat, Label, RecordField, Source, SourceId,
 };
 use contactpoint_ingest::{
-    Importer, Registry, Summary, Thresholds, open_feed, random_contactpoint_id, received_now,
+    Importer, Registry, Summary, open_feed, random_contactpoint_id, received_now,
 };
-use contactpoint_linkage::Model;
+
 use contactpoint_store::Store;
 
 use super::PopulationArgs;
@@ -99,14 +99,7 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
         sources.push(source);
     }
     let registry = Registry(sources.clone());
-    let importer = Importer {
-        store,
-        model: Model::default(),
-        thresholds: Thresholds::default(),
-        authority: &registry,
-        dry_run: false,
-        next_contactpoint_id: &random_contactpoint_id,
-    };
+    let importer = Importer::new(store, &registry);
 
     // (source, record id) -> the child it was linked to, if any.
     let mut linked: HashMap<(String, String), String> = HashMap::new();
