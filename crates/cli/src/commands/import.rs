@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use contactpoint_domain::SourceId;
-use contactpoint_ingest::{Importer, REPORT_HEADER, Registry, open_feed, received_now};
-
+use contactpoint_ingest::{Importer, REPORT_HEADER, Registry, Thresholds, open_feed, received_now};
 use contactpoint_store::{Error, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -31,6 +30,22 @@ pub struct Args {
     /// `.report.csv`).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// The match probability at or above which a record is linked to a
+    /// known child.
+    #[arg(long, default_value_t = Thresholds::default().link, value_parser = probability)]
+    link_at: f64,
+    /// The match probability at or above which (and below --link-at) a
+    /// record goes to the review queue.
+    #[arg(long, default_value_t = Thresholds::default().review, value_parser = probability)]
+    review_at: f64,
+}
+
+/// A probability strictly between 0 and 1.
+fn probability(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err("give a probability between 0 and 1, such as 0.999".into()),
+    }
 }
 
 /// Counts the bytes read, for the progress bar.
@@ -53,6 +68,13 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
 }
 
 async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
+    if args.review_at >= args.link_at {
+        bail!(
+            "--review-at ({}) must be below --link-at ({}): between them records go to review",
+            args.review_at,
+            args.link_at
+        );
+    }
     let id =
         SourceId::parse(&args.source).with_context(|| format!("bad --source {:?}", args.source))?;
     let source = match store.source(&id).await {
@@ -84,6 +106,10 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     let registry = Registry(store.sources().await?);
     let mut importer = Importer::new(store, &registry);
     importer.dry_run = args.dry_run;
+    importer.thresholds = Thresholds {
+        link: args.link_at,
+        review: args.review_at,
+    };
     let bar = ProgressBar::new(size);
     if let Ok(style) = ProgressStyle::with_template(
         "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)",

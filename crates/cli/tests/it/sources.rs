@@ -353,3 +353,51 @@ fn records_sent_to_review_are_listed_with_their_evidence() {
     );
     assert!(after.contains("No feed record is waiting"), "{after}");
 }
+
+#[test]
+fn thresholds_out_of_order_or_range_are_refused_before_any_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = feeds(dir.path());
+    let db = dir.path().join("db");
+    let mapping = out.join("school_census.mapping.toml");
+    let feed = out.join("school_census.csv");
+    let register = in_dir(
+        &db,
+        &[
+            "source",
+            "add",
+            "school-census",
+            "--name",
+            "School census",
+            "--format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+    );
+    assert!(register.status.success(), "{}", stderr(&register));
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--link-at", "0.9", "--review-at", "0.95"],
+            "must be below --link-at",
+        ),
+        (&["--link-at", "2"], "between 0 and 1"),
+    ];
+
+    for (thresholds, expected) in cases {
+        let mut args = vec![
+            "import",
+            "--source",
+            "school-census",
+            feed.to_str().unwrap(),
+        ];
+        args.extend_from_slice(thresholds);
+        let output = in_dir(&db, &args);
+
+        assert!(!output.status.success(), "{thresholds:?}");
+        let message = stderr(&output);
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(message.contains(expected), "{message}");
+    }
+    assert!(!feed.with_extension("report.csv").exists());
+}
