@@ -91,7 +91,9 @@ impl<'a, S: Store> Importer<'a, S> {
         record: FeedRecord,
         at: OffsetDateTime,
     ) -> Result<Outcome, ImportError> {
-        let digest = digest(&record);
+        // The record as JSON, once: its digest, and what a review keeps.
+        let json = serde_json::to_string(&record).map_err(|e| Error::Decode(e.to_string()))?;
+        let digest = digest(&json);
         if let Some(child) = self
             .store
             .child_by_source_record(&record.source_record)
@@ -116,12 +118,11 @@ impl<'a, S: Store> Importer<'a, S> {
         }
         // A record already waiting for a person's decision stays there: it
         // is not decided again on every import.
-        if let Some(waiting) = self.store.open_review(&record.source_record).await? {
-            let same = serde_json::to_string(&record).is_ok_and(|r| r == waiting.record);
-            if same {
-                let candidate = self.store.child(waiting.candidate).await?;
-                return Ok(Outcome::Unchanged(candidate.child.contactpoint_id));
-            }
+        if let Some(waiting) = self.store.open_review(&record.source_record).await?
+            && json == waiting.record
+        {
+            let candidate = self.store.child(waiting.candidate).await?;
+            return Ok(Outcome::Unchanged(candidate.child.contactpoint_id));
         }
         // How common the record's names are, and how many children there
         // are: a match on a rare name, among few children, says more.
@@ -162,8 +163,7 @@ impl<'a, S: Store> Importer<'a, S> {
                 let review = Review {
                     id: ReviewId::new(),
                     source_record: record.source_record.clone(),
-                    record: serde_json::to_string(&record)
-                        .map_err(|e| Error::Decode(e.to_string()))?,
+                    record: json,
                     candidate: child,
                     probability: score.probability(),
                     evidence: evidence_json(&score),
@@ -263,7 +263,7 @@ impl<'a, S: Store> Importer<'a, S> {
     ) -> Result<Outcome, ImportError> {
         let record: FeedRecord =
             serde_json::from_str(&review.record).map_err(|e| Error::Decode(e.to_string()))?;
-        let digest = digest(&record);
+        let digest = digest(&review.record);
         let outcome = match self
             .store
             .child_by_source_record(&record.source_record)
@@ -431,11 +431,10 @@ pub fn open_feed<'a, R: BufRead + Send + 'a>(
     })
 }
 
-/// A short digest of everything a record says.
-fn digest(record: &FeedRecord) -> String {
+/// A short digest of everything a record says, from its JSON.
+fn digest(json: &str) -> String {
     use sha2::{Digest, Sha256};
-    let text = serde_json::to_vec(record).unwrap_or_default();
-    Sha256::digest(&text)[..16]
+    Sha256::digest(json.as_bytes())[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

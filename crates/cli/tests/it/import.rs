@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use contactpoint_store::testing;
 
-use crate::{contactpoint, stderr};
+use crate::{contactpoint, register_school_census, stderr};
 
 /// `--data-dir DIR` or `--database-url URL`.
 fn database_args(database: &str) -> [&str; 2] {
@@ -16,23 +16,6 @@ fn database_args(database: &str) -> [&str; 2] {
     } else {
         ["--data-dir", database]
     }
-}
-
-fn register(database: &str, mapping: &Path) {
-    let mut args = database_args(database).to_vec();
-    args.extend([
-        "source",
-        "add",
-        "school-census",
-        "--name",
-        "School census",
-        "--format",
-        "csv",
-        "--mapping",
-        mapping.to_str().unwrap(),
-    ]);
-    let output = contactpoint(&args);
-    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 fn import_args<'a>(database: &'a str, feed: &'a Path, report: &'a Path) -> Vec<&'a str> {
@@ -104,8 +87,8 @@ async fn killed_and_resumed(reference: &str, interrupted: &str, dir: &Path) {
     }
     let feed = feeds.join("school_census.csv");
     let mapping = feeds.join("school_census.mapping.toml");
-    register(reference, &mapping);
-    register(interrupted, &mapping);
+    register_school_census(database_args(reference), &mapping);
+    register_school_census(database_args(interrupted), &mapping);
     let (_, expected) = import(reference, &feed, &dir.join("reference.csv"));
 
     let partial = dir.join("partial.csv");

@@ -21,3 +21,22 @@ pub fn contactpoint(args: &[&str]) -> Output {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Registers the generator's school census as a CSV source with `mapping`,
+/// in the database `database` names (`--data-dir DIR` or `--database-url URL`).
+pub fn register_school_census(database: [&str; 2], mapping: &std::path::Path) {
+    let mut args = database.to_vec();
+    args.extend([
+        "source",
+        "add",
+        "school-census",
+        "--name",
+        "School census",
+        "--format",
+        "csv",
+        "--mapping",
+        mapping.to_str().unwrap(),
+    ]);
+    let output = contactpoint(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+}

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{contactpoint, stderr};
+use crate::{contactpoint, register_school_census, stderr};
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -227,21 +227,7 @@ fn a_feed_imported_twice_changes_nothing_the_second_time_and_a_dry_run_stores_no
     let feed = out.join("school_census.csv");
     let report = dir.path().join("report.csv");
     let db = dir.path().join("db");
-    let register = in_dir(
-        &db,
-        &[
-            "source",
-            "add",
-            "school-census",
-            "--name",
-            "School census",
-            "--format",
-            "csv",
-            "--mapping",
-            mapping.to_str().unwrap(),
-        ],
-    );
-    assert!(register.status.success(), "{}", stderr(&register));
+    register_school_census(["--data-dir", db.to_str().unwrap()], &mapping);
     let import = |extra: &[&str]| {
         let mut args = vec![
             "import",
@@ -305,21 +291,7 @@ fn records_sent_to_review_are_listed_with_their_evidence() {
          S2,Zara,Okonkwo,03/04/2019,12 Church Lane,LS6 2AB\n",
     )
     .unwrap();
-    let register = in_dir(
-        &db,
-        &[
-            "source",
-            "add",
-            "school-census",
-            "--name",
-            "School census",
-            "--format",
-            "csv",
-            "--mapping",
-            mapping.to_str().unwrap(),
-        ],
-    );
-    assert!(register.status.success(), "{}", stderr(&register));
+    register_school_census(["--data-dir", db.to_str().unwrap()], &mapping);
     let imported = in_dir(
         &db,
         &["import", "--source", "school-census", csv.to_str().unwrap()],
@@ -361,21 +333,7 @@ fn thresholds_out_of_order_or_range_are_refused_before_any_record() {
     let db = dir.path().join("db");
     let mapping = out.join("school_census.mapping.toml");
     let feed = out.join("school_census.csv");
-    let register = in_dir(
-        &db,
-        &[
-            "source",
-            "add",
-            "school-census",
-            "--name",
-            "School census",
-            "--format",
-            "csv",
-            "--mapping",
-            mapping.to_str().unwrap(),
-        ],
-    );
-    assert!(register.status.success(), "{}", stderr(&register));
+    register_school_census(["--data-dir", db.to_str().unwrap()], &mapping);
     let cases: [(&[&str], &str); 2] = [
         (
             &["--link-at", "0.9", "--review-at", "0.95"],

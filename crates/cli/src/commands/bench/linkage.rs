@@ -81,7 +81,8 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
         bail!("bench linkage needs an empty database: give another --data-dir or --database-url");
     }
     let options = args.population.options();
-    let temporary = tempfile_dir()?;
+    let temporary =
+        std::env::temp_dir().join(format!("contactpoint-linkage-{}", uuid::Uuid::new_v4()));
     let dir = args.feeds.clone().unwrap_or_else(|| temporary.clone());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let bar = progress_bar(options.children, "generating feeds");
@@ -201,10 +202,4 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&temporary);
     }
     Ok(())
-}
-
-/// A fresh folder for the feeds under the system's temporary directory.
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("contactpoint-linkage-{}", uuid::Uuid::new_v4()));
-    Ok(dir)
 }
