@@ -1,23 +1,22 @@
-//! The pipeline for one feed record against a store: an update when its
-//! source record is already linked; otherwise candidates by blocking keys,
-//! scored, and a link, a review or a new child. Each record is written in
-//! one store call, so an import stopped at any point can run again: what
-//! was done reads as unchanged.
+//! The pipeline for feed records against a store: an update when a
+//! record's source record is already linked; otherwise candidates by
+//! blocking keys, scored, and a link, a review or a new child. Records go a
+//! batch at a time, each batch written in one transaction, so an import
+//! stopped at any point can run again: what was done reads as unchanged.
 
 use std::io::BufRead;
 
 use contactpoint_domain::{
     ChildId, ContactPointId, FeedFormat, RecordField, ReviewId, ReviewStatus, Source, SourceId,
 };
-use contactpoint_linkage::{
-    KeySource, Model, NoTermFrequencies, Score, TermFrequencies, blocking_keys,
-};
+use contactpoint_linkage::{Model, Score};
 use contactpoint_store::{Error, NameFrequencies, Review, Store};
 use time::OffsetDateTime;
 
+use crate::batch::{Batch, Prepared};
 use crate::csv_feed::{CsvFeed, FeedError, RowRejection};
 use crate::fhir_feed::FhirFeed;
-use crate::link::{self, Decision, LinkCandidate, Thresholds};
+use crate::link::{self, Decision, Thresholds};
 use crate::mapping::CsvMapping;
 use crate::record::{Action, FeedRecord, Rejection};
 use crate::report::{ReportLine, Summary};
@@ -55,10 +54,14 @@ impl Outcome {
 /// import stops, and running it again resumes.
 pub type ImportError = Error;
 
-/// How many candidates are scored, and how many of the best are weighed
-/// for the decision.
-const CANDIDATES: usize = 50;
-const BEST: usize = 3;
+/// How many records an import reads, decides and writes at once: large
+/// enough that the store's calls and its transaction are shared by many
+/// records, small enough that memory stays flat and a crash redoes little.
+pub const BATCH: usize = 1_000;
+
+/// How often a batch is decided again when a child it changes was changed
+/// meanwhile by another writer.
+const RETRIES: usize = 3;
 
 pub struct Importer<'a, S> {
     pub store: &'a S,
@@ -86,28 +89,75 @@ impl<'a, S: Store> Importer<'a, S> {
         }
     }
 
+    /// Imports one record: a batch of one.
     pub async fn import(
         &self,
         record: FeedRecord,
         at: OffsetDateTime,
     ) -> Result<Outcome, ImportError> {
-        // The record as JSON, once: its digest, and what a review keeps.
-        let json = serde_json::to_string(&record).map_err(|e| Error::Decode(e.to_string()))?;
-        let digest = digest(&json);
-        if let Some(child) = self
-            .store
-            .child_by_source_record(&record.source_record)
-            .await?
-        {
+        let mut outcomes = self.import_batch(std::slice::from_ref(&record), at).await?;
+        outcomes.pop().ok_or(Error::NotFound)
+    }
+
+    /// Imports a batch of records, read in a few store calls and written in
+    /// one transaction; a later record sees what an earlier one did. The
+    /// outcomes are in the records' order.
+    pub async fn import_batch(
+        &self,
+        records: &[FeedRecord],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Outcome>, ImportError> {
+        let mut attempt = 0;
+        loop {
+            match self.try_batch(records, at).await {
+                // Another writer changed a child meanwhile, or a new
+                // identifier was taken: nothing was written; decide again.
+                Err(Error::Conflict(_)) if attempt < RETRIES => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_batch(
+        &self,
+        records: &[FeedRecord],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Outcome>, ImportError> {
+        let (prepared, mut batch) = self.prepare(records, true).await?;
+        let mut outcomes = Vec::with_capacity(records.len());
+        for (record, p) in records.iter().zip(&prepared) {
+            outcomes.push(self.place(&mut batch, record, p, at).await?);
+        }
+        if !self.dry_run {
+            self.store.apply_import(&batch.into_writes()).await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Decides one record of a batch and applies it to what the batch holds.
+    async fn place(
+        &self,
+        batch: &mut Batch,
+        record: &FeedRecord,
+        p: &Prepared,
+        at: OffsetDateTime,
+    ) -> Result<Outcome, ImportError> {
+        let source_record = &record.source_record;
+        if let Some(child) = batch.linked(source_record, &p.state) {
             // The same record as last time: nothing to apply, whatever
             // other sources have said since.
-            let last = self.store.record_digest(&record.source_record).await?;
-            if last.as_deref() == Some(digest.as_str()) {
-                let stored = self.store.child(child).await?;
-                return Ok(Outcome::Unchanged(stored.child.contactpoint_id));
+            if batch.digest(source_record, &p.state) == Some(p.digest.as_str()) {
+                let id = match batch.contactpoint_id(child) {
+                    Some(id) => id,
+                    None => match p.state.linked {
+                        Some((_, id)) => id,
+                        None => batch.child(self.store, child).await?.contactpoint_id,
+                    },
+                };
+                return Ok(Outcome::Unchanged(id));
             }
-            let outcome = self.update(child, &record, at, None).await?;
-            self.remember(&record, &digest).await?;
+            let outcome = self.update(batch, child, record, at, None).await?;
+            batch.remember(source_record, &p.digest);
             return Ok(outcome);
         }
         if record.action != Action::Upsert {
@@ -118,84 +168,64 @@ impl<'a, S: Store> Importer<'a, S> {
         }
         // A record already waiting for a person's decision stays there: it
         // is not decided again on every import.
-        if let Some(waiting) = self.store.open_review(&record.source_record).await?
-            && json == waiting.record
+        let waiting = batch
+            .queued_review(source_record)
+            .or(p.state.open_review.as_ref());
+        if let Some((review, candidate)) = waiting
+            && review.record == p.json
         {
-            let candidate = self.store.child(waiting.candidate).await?;
-            return Ok(Outcome::Unchanged(candidate.child.contactpoint_id));
+            return Ok(Outcome::Unchanged(*candidate));
         }
-        // How common the record's names are, and how many children there
-        // are: a match on a rare name, among few children, says more.
-        let frequencies = match &record.family_name {
-            Some(family) => Some(
-                NameFrequencies::read(
-                    self.store,
-                    family.as_str(),
-                    record.given_name.as_ref().map(|n| n.as_str()),
-                )
-                .await?,
-            ),
-            None => None,
-        };
-        let model = Model {
-            prior_weight: frequencies
-                .as_ref()
-                .map_or(self.model.prior_weight, NameFrequencies::prior_weight),
-            ..self.model.clone()
-        };
-        let tf: &(dyn TermFrequencies + Sync) = match &frequencies {
-            Some(f) => f,
-            None => &NoTermFrequencies,
-        };
-        let candidates = self.candidates(&model, &record, tf).await?;
-        match link::decide(&model, self.thresholds, &record, &candidates, tf) {
+        let already_waiting = waiting.is_some();
+        let model = self.model_for(p);
+        let query = link::profile(record);
+        let candidates =
+            batch.candidates(p, |c| link::score(&model, record, &query, c, p.tf()).weight);
+        match link::decide(&model, self.thresholds, record, &candidates, p.tf()) {
             Decision::Link { child, score } => {
-                let outcome = self.update(child, &record, at, Some(score)).await?;
-                self.remember(&record, &digest).await?;
+                let outcome = self.update(batch, child, record, at, Some(score)).await?;
+                batch.remember(source_record, &p.digest);
                 Ok(outcome)
             }
             Decision::Review { child, score } => {
-                let stored = self.store.child(child).await?;
-                let id = stored.child.contactpoint_id;
-                if self.dry_run {
-                    return Ok(Outcome::Review(id, score));
+                let id = batch.child(self.store, child).await?.contactpoint_id;
+                // Already waiting for a decision: nothing new.
+                if already_waiting {
+                    return Ok(Outcome::Unchanged(id));
                 }
                 let review = Review {
                     id: ReviewId::new(),
-                    source_record: record.source_record.clone(),
-                    record: json,
+                    source_record: source_record.clone(),
+                    record: p.json.clone(),
                     candidate: child,
                     probability: score.probability(),
                     evidence: evidence_json(&score),
                     received_at: at,
                     status: ReviewStatus::Pending,
                 };
-                // Already waiting for a decision: nothing new.
-                if self.store.add_review(&review).await? {
-                    Ok(Outcome::Review(id, score))
-                } else {
-                    Ok(Outcome::Unchanged(id))
-                }
+                batch.queue_review(review, id);
+                Ok(Outcome::Review(id, score))
             }
-            Decision::New => self.create(&record, at, &digest).await,
+            Decision::New => Ok(self.create(batch, record, at, &p.digest)),
             Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
         }
     }
 
-    /// Records what the source record said, once it is applied (after,
-    /// never before: a crash between the two only means the record is
-    /// applied again next time, to the same effect).
-    async fn remember(&self, record: &FeedRecord, digest: &str) -> Result<(), ImportError> {
-        if self.dry_run {
-            return Ok(());
+    /// The model for one record: its prior from how many children there
+    /// are, so a match among few says more.
+    pub(crate) fn model_for(&self, p: &Prepared) -> Model {
+        Model {
+            prior_weight: p
+                .frequencies
+                .as_ref()
+                .map_or(self.model.prior_weight, NameFrequencies::prior_weight),
+            ..self.model.clone()
         }
-        self.store
-            .set_record_digest(&record.source_record, digest)
-            .await
     }
 
-    /// Imports every record of a feed, handing each report line to
-    /// `each` as it is made; stops only if the store fails.
+    /// Imports every record of a feed a batch at a time, handing each
+    /// report line to `each` in the feed's order; stops only if the store
+    /// fails.
     pub async fn import_all(
         &self,
         records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
@@ -203,52 +233,56 @@ impl<'a, S: Store> Importer<'a, S> {
         mut each: impl FnMut(ReportLine),
     ) -> Result<Summary, ImportError> {
         let mut summary = Summary::default();
-        for record in records {
-            let line = match record {
-                Ok(record) => {
-                    let id = record.source_record.record.to_string();
-                    let outcome = self.import(record, at).await?;
-                    ReportLine::of(&id, &outcome)
+        let mut records = records.peekable();
+        while records.peek().is_some() {
+            // Rejected rows keep their place among the records' lines.
+            let mut lines: Vec<Option<ReportLine>> = Vec::new();
+            let mut batch = Vec::new();
+            for record in records.by_ref().take(BATCH) {
+                match record {
+                    Ok(record) => {
+                        lines.push(None);
+                        batch.push(record);
+                    }
+                    Err(rejection) => lines.push(Some(ReportLine::rejected(rejection))),
                 }
-                Err(rejection) => ReportLine::rejected(rejection),
-            };
-            summary.count(&line);
-            each(line);
+            }
+            let outcomes = self.import_batch(&batch, at).await?;
+            let mut placed = batch.iter().zip(outcomes);
+            for line in lines {
+                let line = match line {
+                    Some(line) => line,
+                    None => match placed.next() {
+                        Some((record, outcome)) => {
+                            ReportLine::of(record.source_record.record.as_str(), &outcome)
+                        }
+                        None => continue,
+                    },
+                };
+                summary.count(&line);
+                each(line);
+            }
         }
         Ok(summary)
     }
 
-    /// A new child from the record, under a fresh identifier.
-    async fn create(
+    /// A new child from the record, under a fresh identifier (one that
+    /// clashes with an identifier in use fails the batch's write, which is
+    /// then decided again with new ones).
+    fn create(
         &self,
+        batch: &mut Batch,
         record: &FeedRecord,
         at: OffsetDateTime,
         digest: &str,
-    ) -> Result<Outcome, ImportError> {
-        // A new identifier that clashes with one in use is refused by the
-        // store; another is drawn.
-        let mut attempts = 0;
-        loop {
-            let id = (self.next_contactpoint_id)();
-            let Some(child) = new_child(record, ChildId::new(), id, at) else {
-                return Ok(Outcome::Rejected(Rejection::TooLittle));
-            };
-            if self.dry_run {
-                return Ok(Outcome::New(id));
-            }
-            match self
-                .store
-                .insert_children(std::slice::from_ref(&child))
-                .await
-            {
-                Ok(()) => {
-                    self.remember(record, digest).await?;
-                    return Ok(Outcome::New(id));
-                }
-                Err(Error::Conflict(_)) if attempts < 3 => attempts += 1,
-                Err(other) => return Err(other),
-            }
-        }
+    ) -> Outcome {
+        let id = (self.next_contactpoint_id)();
+        let Some(child) = new_child(record, ChildId::new(), id, at) else {
+            return Outcome::Rejected(Rejection::TooLittle);
+        };
+        batch.set_child(child);
+        batch.remember(&record.source_record, digest);
+        Outcome::New(id)
     }
 
     /// A person's decision on a review: the record describes the candidate
@@ -263,23 +297,24 @@ impl<'a, S: Store> Importer<'a, S> {
     ) -> Result<Outcome, ImportError> {
         let record: FeedRecord =
             serde_json::from_str(&review.record).map_err(|e| Error::Decode(e.to_string()))?;
-        let digest = digest(&review.record);
-        let outcome = match self
-            .store
-            .child_by_source_record(&record.source_record)
-            .await?
-        {
-            Some(child) => {
-                let stored = self.store.child(child).await?;
-                Outcome::Unchanged(stored.child.contactpoint_id)
-            }
+        let (prepared, mut batch) = self.prepare(std::slice::from_ref(&record), false).await?;
+        let Some(p) = prepared.first() else {
+            return Err(Error::NotFound);
+        };
+        let outcome = match p.state.linked {
+            Some((_, id)) => Outcome::Unchanged(id),
             None if same => {
-                let outcome = self.update(review.candidate, &record, at, None).await?;
-                self.remember(&record, &digest).await?;
+                let outcome = self
+                    .update(&mut batch, review.candidate, &record, at, None)
+                    .await?;
+                batch.remember(&record.source_record, &p.digest);
                 outcome
             }
-            None => self.create(&record, at, &digest).await?,
+            None => self.create(&mut batch, &record, at, &p.digest),
         };
+        if !self.dry_run {
+            self.store.apply_import(&batch.into_writes()).await?;
+        }
         let status = if same {
             ReviewStatus::Linked
         } else {
@@ -291,88 +326,24 @@ impl<'a, S: Store> Importer<'a, S> {
 
     async fn update(
         &self,
+        batch: &mut Batch,
         child: ChildId,
         record: &FeedRecord,
         at: OffsetDateTime,
         linked_by: Option<Score>,
     ) -> Result<Outcome, ImportError> {
-        let stored = self.store.child(child).await?;
-        let changed = apply(self.authority, &stored.child, record, at);
-        let id = stored.child.contactpoint_id;
-        if changed == stored.child {
-            return Ok(match linked_by {
-                Some(score) => Outcome::Linked(id, score),
-                None => Outcome::Unchanged(id),
-            });
+        let current = batch.child(self.store, child).await?;
+        let changed = apply(self.authority, current, record, at);
+        let id = current.contactpoint_id;
+        let unchanged = changed == *current;
+        if !unchanged {
+            batch.set_child(changed);
         }
-        if !self.dry_run {
-            self.store.update_child(&changed, stored.version).await?;
-        }
-        Ok(match linked_by {
-            Some(score) => Outcome::Linked(id, score),
-            None => Outcome::Updated(id),
+        Ok(match (linked_by, unchanged) {
+            (Some(score), _) => Outcome::Linked(id, score),
+            (None, true) => Outcome::Unchanged(id),
+            (None, false) => Outcome::Updated(id),
         })
-    }
-
-    /// Children sharing a blocking key with the record, scored with their
-    /// NHS number and UPN; the best few.
-    async fn candidates(
-        &self,
-        model: &Model,
-        record: &FeedRecord,
-        tf: &(dyn TermFrequencies + Sync),
-    ) -> Result<Vec<LinkCandidate>, ImportError> {
-        let forenames: Vec<&str> = record
-            .given_name
-            .iter()
-            .chain(&record.preferred_given_name)
-            .map(|n| n.as_str())
-            .collect();
-        let surnames: Vec<&str> = record
-            .family_name
-            .iter()
-            .chain(&record.former_family_name)
-            .map(|n| n.as_str())
-            .collect();
-        let postcode = record
-            .address
-            .as_ref()
-            .map(|a| a.postcode().as_str().to_owned());
-        let source = KeySource {
-            forenames,
-            surnames,
-            date_of_birth: record
-                .date_of_birth
-                .map(|d| (d.year(), u8::from(d.month()), d.day())),
-            birth_year: None,
-            postcodes: postcode.iter().map(String::as_str).collect(),
-        };
-        let mut keys: Vec<i64> = blocking_keys(&source).iter().map(|k| k.hash).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let query = link::profile(record);
-        let mut scored: Vec<(f64, LinkCandidate)> = self
-            .store
-            .candidates(&keys, 1, CANDIDATES)
-            .await?
-            .into_iter()
-            .map(|c| {
-                let candidate = LinkCandidate {
-                    child: c.summary.child_id,
-                    profile: c.profile,
-                    nhs_number: c.nhs_number,
-                    upn: c.upn,
-                };
-                let weight = link::score(model, record, &query, &candidate, tf).weight;
-                (weight, candidate)
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.truncate(BEST);
-        Ok(scored.into_iter().map(|(_, c)| c).collect())
     }
 }
 
@@ -429,13 +400,4 @@ pub fn open_feed<'a, R: BufRead + Send + 'a>(
         }
         FeedFormat::FhirNdjson => Box::new(FhirFeed::new(input, &source.id)),
     })
-}
-
-/// A short digest of everything a record says, from its JSON.
-fn digest(json: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(json.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -3,6 +3,7 @@
 //! Feeds arrive as FHIR R4 NDJSON ([`fhir`]) or as CSV with a declared
 //! column mapping ([`mapping`]).
 
+mod batch;
 mod csv_feed;
 pub mod fhir;
 mod fhir_feed;
@@ -17,7 +18,7 @@ pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
 pub use fhir_feed::FhirFeed;
 pub use import::{
-    ImportError, Importer, Outcome, Registry, open_feed, random_contactpoint_id, received_now,
+    BATCH, ImportError, Importer, Outcome, Registry, open_feed, random_contactpoint_id, received_now,
 };
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};

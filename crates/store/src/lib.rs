@@ -13,6 +13,7 @@ mod sqlite;
 pub mod testing;
 mod url;
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use contactpoint_domain::{
@@ -24,6 +25,7 @@ use time::{Date, OffsetDateTime};
 
 pub use error::{Error, Result};
 pub use postgres::Postgres;
+pub use record::{child_profile, child_search_keys, searchable};
 pub use search::{NameFrequencies, SearchEngine, SearchOutcome, SearchResult};
 pub use sqlite::Sqlite;
 pub use url::{Backend, DatabaseUrl};
@@ -93,6 +95,34 @@ impl NameCounts {
         }
         counts
     }
+
+    /// The counts of each (surname key, folded forename) pair, from rows
+    /// of (kind, name, children) covering every name asked.
+    fn for_each(names: &[(String, String)], rows: Vec<(String, String, i64)>) -> Vec<Self> {
+        let mut surnames = HashMap::new();
+        let mut forenames = HashMap::new();
+        let mut children = 0;
+        for (kind, name, count) in rows {
+            let count = u64::try_from(count).unwrap_or_default();
+            match kind.as_str() {
+                "surname" => {
+                    surnames.insert(name, count);
+                }
+                "forename" => {
+                    forenames.insert(name, count);
+                }
+                _ => children = count,
+            }
+        }
+        names
+            .iter()
+            .map(|(surname, forename)| Self {
+                surname: surnames.get(surname).copied().unwrap_or_default(),
+                forename: forenames.get(forename).copied().unwrap_or_default(),
+                children,
+            })
+            .collect()
+    }
 }
 
 /// A superseded version of a child, kept whole.
@@ -119,6 +149,47 @@ pub struct Review {
     pub evidence: String,
     pub received_at: OffsetDateTime,
     pub status: ReviewStatus,
+}
+
+/// What an import must know of one source record before deciding it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceRecordState {
+    /// The child it was linked to, with that child's ContactPoint ID.
+    pub linked: Option<(ChildId, ContactPointId)>,
+    /// The digest of what it last said, once applied.
+    pub digest: Option<String>,
+    /// The review it waits in (pending or deferred), with the ContactPoint
+    /// ID of the child it may be.
+    pub open_review: Option<(Review, ContactPointId)>,
+}
+
+/// A child replaced by an import: the new record and the stored one it was
+/// made from, whose version must still be current.
+#[derive(Debug, Clone)]
+pub struct ChildUpdate {
+    pub child: Child,
+    pub previous: StoredChild,
+}
+
+/// Everything one batch of an import writes, in one transaction: all of it
+/// or none.
+#[derive(Debug, Clone, Default)]
+pub struct ImportWrites {
+    pub new_children: Vec<Child>,
+    pub updates: Vec<ChildUpdate>,
+    /// What each source record applied said, by digest.
+    pub digests: Vec<(SourceRecordRef, String)>,
+    /// Reviews to queue; one whose source record already waits is skipped.
+    pub reviews: Vec<Review>,
+}
+
+impl ImportWrites {
+    pub fn is_empty(&self) -> bool {
+        self.new_children.is_empty()
+            && self.updates.is_empty()
+            && self.digests.is_empty()
+            && self.reviews.is_empty()
+    }
 }
 
 /// Everything the rest of ContactPoint asks of a database. Both backends
@@ -174,6 +245,36 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Superseded versions, oldest first.
     fn child_history(&self, id: ChildId) -> impl Future<Output = Result<Vec<ChildVersion>>> + Send;
+
+    /// Many children at once, in the order asked; fails with
+    /// [`Error::NotFound`] if any is missing.
+    fn children(&self, ids: &[ChildId]) -> impl Future<Output = Result<Vec<StoredChild>>> + Send;
+
+    /// What is known of each source record, in the order asked.
+    fn source_record_states(
+        &self,
+        records: &[SourceRecordRef],
+    ) -> impl Future<Output = Result<Vec<SourceRecordState>>> + Send;
+
+    /// Applies one import batch's writes in one transaction. Fails with
+    /// [`Error::Conflict`], writing nothing, if a child to update changed
+    /// since it was read or a new child's ContactPoint ID is taken.
+    fn apply_import(&self, writes: &ImportWrites) -> impl Future<Output = Result<()>> + Send;
+
+    /// [`Store::candidates`] for many key sets at once (each at least one
+    /// key shared), in the order asked.
+    fn candidates_for_each(
+        &self,
+        key_sets: &[Vec<i64>],
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Vec<Candidate>>>> + Send;
+
+    /// [`Store::name_counts`] for many (surname key, folded forename)
+    /// pairs at once, in the order asked.
+    fn name_counts_for_each(
+        &self,
+        names: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<NameCounts>>> + Send;
 
     /// Children sharing at least `min_shared` of `keys` (blocking-key
     /// hashes), at most `limit`, those sharing the most keys kept first.

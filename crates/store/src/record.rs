@@ -222,7 +222,7 @@ impl Rows {
             });
         }
         if searchable(child) {
-            for key in search_keys(child) {
+            for key in child_search_keys(child) {
                 self.search_keys.push(SearchKeyRow { key, child_id });
             }
             self.profiles.push(ProfileRow {
@@ -234,7 +234,7 @@ impl Rows {
                 gender: child.gender.value.as_str(),
                 district: child.postcode().map(|p| p.district().to_owned()),
                 shielded: child.is_shielded(),
-                profile: profile(child).encode(),
+                profile: child_profile(child).encode(),
                 nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
                 upn: child.upn.as_ref().map(|u| u.value.to_string()),
             });
@@ -251,7 +251,7 @@ impl Rows {
 }
 
 /// Whether a search may find the child: archived records are never found.
-fn searchable(child: &Child) -> bool {
+pub fn searchable(child: &Child) -> bool {
     !child.is_archived()
 }
 
@@ -294,7 +294,7 @@ fn ymd(date: Date) -> (i32, u8, u8) {
 
 /// The blocking keys of every name and address the child has had, so a
 /// search by an old surname or an old postcode still finds them.
-pub(crate) fn search_keys(child: &Child) -> Vec<i64> {
+pub fn child_search_keys(child: &Child) -> Vec<i64> {
     let fields = MatchFields::of(child);
     let source = contactpoint_linkage::KeySource {
         forenames: fields.forenames,
@@ -313,7 +313,7 @@ pub(crate) fn search_keys(child: &Child) -> Vec<i64> {
 }
 
 /// What a search matches the child on.
-pub(crate) fn profile(child: &Child) -> Profile {
+pub fn child_profile(child: &Child) -> Profile {
     let fields = MatchFields::of(child);
     let (y, m, d) = ymd(child.date_of_birth.value);
     Profile {
@@ -463,4 +463,134 @@ impl CandidateRow {
             upn: self.upn,
         })
     }
+}
+
+/// A child's own row as both backends read it back.
+#[derive(sqlx::FromRow)]
+pub(crate) struct HeadRow {
+    pub id: Uuid,
+    pub contactpoint_id: String,
+    pub version: i32,
+    pub identity: String,
+    pub updated_at: time::OffsetDateTime,
+}
+
+/// Many children read back at once, table by table, each table's rows in
+/// the order of the child's parts; assembled in the order `ids` asks.
+pub(crate) struct ManyChildren {
+    pub heads: Vec<HeadRow>,
+    pub carers: Vec<(Uuid, String)>,
+    pub involvements: Vec<(Uuid, bool, String)>,
+    pub source_records: Vec<(Uuid, String, String)>,
+}
+
+impl ManyChildren {
+    pub fn assemble(self, ids: &[ChildId]) -> Result<Vec<crate::StoredChild>> {
+        let mut parts: HashMap<Uuid, (HeadRow, ChildParts)> = self
+            .heads
+            .into_iter()
+            .map(|mut head| {
+                let parts = ChildParts {
+                    id: head.id,
+                    contactpoint_id: std::mem::take(&mut head.contactpoint_id),
+                    identity: std::mem::take(&mut head.identity),
+                    carers: Vec::new(),
+                    involvements: Vec::new(),
+                    source_records: Vec::new(),
+                };
+                (head.id, (head, parts))
+            })
+            .collect();
+        for (id, detail) in self.carers {
+            if let Some((_, p)) = parts.get_mut(&id) {
+                p.carers.push(detail);
+            }
+        }
+        for (id, sensitive, detail) in self.involvements {
+            if let Some((_, p)) = parts.get_mut(&id) {
+                p.involvements.push((sensitive, detail));
+            }
+        }
+        for (id, source, record) in self.source_records {
+            if let Some((_, p)) = parts.get_mut(&id) {
+                p.source_records.push((source, record));
+            }
+        }
+        ids.iter()
+            .map(|id| {
+                let (head, parts) = parts
+                    .remove(&id.as_uuid())
+                    .ok_or(crate::Error::NotFound)?;
+                Ok(crate::StoredChild {
+                    child: parts.assemble()?,
+                    version: head.version,
+                    updated_at: head.updated_at,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A source record's state as both backends read it: its index in the
+/// request, the child it is linked to and its digest.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SourceStateRow {
+    pub idx: i64,
+    pub child_id: Option<Uuid>,
+    pub contactpoint_id: Option<String>,
+    pub digest: Option<String>,
+}
+
+/// An open review as both backends read it with a source record's state.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OpenReviewRow {
+    pub idx: i64,
+    pub candidate_contactpoint_id: String,
+    #[sqlx(flatten)]
+    pub review: crate::review::ReviewRow,
+}
+
+pub(crate) fn source_states(
+    count: usize,
+    states: Vec<SourceStateRow>,
+    reviews: Vec<OpenReviewRow>,
+) -> Result<Vec<crate::SourceRecordState>> {
+    let decode = |e: &dyn std::fmt::Display| crate::Error::Decode(e.to_string());
+    let mut out = vec![crate::SourceRecordState::default(); count];
+    let slot = |idx: i64| usize::try_from(idx).ok().filter(|i| *i < count);
+    for row in states {
+        let Some(i) = slot(row.idx) else { continue };
+        if let (Some(child), Some(cp)) = (row.child_id, row.contactpoint_id) {
+            let cp = ContactPointId::parse(&cp).map_err(|e| decode(&e))?;
+            out[i].linked = Some((ChildId::from_uuid(child), cp));
+        }
+        out[i].digest = row.digest;
+    }
+    for row in reviews {
+        let Some(i) = slot(row.idx) else { continue };
+        let cp = ContactPointId::parse(&row.candidate_contactpoint_id).map_err(|e| decode(&e))?;
+        out[i].open_review = Some((row.review.decode()?, cp));
+    }
+    Ok(out)
+}
+
+/// A candidate row with the index of the key set it answers.
+#[derive(sqlx::FromRow)]
+pub(crate) struct IndexedCandidateRow {
+    pub idx: i64,
+    #[sqlx(flatten)]
+    pub row: CandidateRow,
+}
+
+pub(crate) fn candidates_for_each(
+    count: usize,
+    rows: Vec<IndexedCandidateRow>,
+) -> Result<Vec<Vec<Candidate>>> {
+    let mut out = vec![Vec::new(); count];
+    for IndexedCandidateRow { idx, row } in rows {
+        if let Some(set) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) {
+            set.push(row.decode()?);
+        }
+    }
+    Ok(out)
 }

@@ -73,6 +73,30 @@ impl NameFrequencies {
         })
     }
 
+    /// [`NameFrequencies::read`] for many (surname, forename) pairs in one
+    /// store call.
+    pub async fn read_for_each<S: Store>(
+        store: &S,
+        names: &[(&str, Option<&str>)],
+    ) -> Result<Vec<Self>> {
+        let folded: Vec<(String, String)> = names
+            .iter()
+            .map(|(surname, forename)| {
+                (surname_key(surname), forename.map(fold).unwrap_or_default())
+            })
+            .collect();
+        let counts = store.name_counts_for_each(&folded).await?;
+        Ok(folded
+            .into_iter()
+            .zip(counts)
+            .map(|((surname, forename), counts)| Self {
+                surname,
+                forename,
+                counts,
+            })
+            .collect())
+    }
+
     /// log2 of the prior odds that a given child is the one: one in all.
     pub fn prior_weight(&self) -> f64 {
         -(self.counts.children.max(2) as f64).log2()

@@ -20,6 +20,8 @@ use crate::{
     Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Review, Store, StoredChild,
 };
 
+mod batch;
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Clone)]
@@ -301,54 +303,46 @@ impl Store for Postgres {
         if current.version != expected_version {
             return Err(Error::Conflict("version".into()));
         }
-        let rows = Rows::replacing(std::slice::from_ref(child), &[&current.child])?;
-        sqlx::query(
-            "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) \
-             VALUES ($1, $2, $3::jsonb, $4, $5)",
-        )
-        .bind(id)
-        .bind(current.version)
-        .bind(serde_json::to_string(&current.child)?)
-        .bind(current.updated_at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let Some(row) = rows.children.first() else {
-            return Err(Error::NotFound);
+        let update = crate::ChildUpdate {
+            child: child.clone(),
+            previous: current,
         };
-        sqlx::query(
-            "UPDATE children SET contactpoint_id = $1, version = version + 1, status = $2, \
-             shielded = $3, family_name = $4, given_name = $5, date_of_birth = $6, gender = $7, \
-             postcode = $8, nhs_number = $9, upn = $10, identity = $11::jsonb, updated_at = $12 \
-             WHERE id = $13",
-        )
-        .bind(&row.contactpoint_id)
-        .bind(row.status)
-        .bind(row.shielded)
-        .bind(&row.family_name)
-        .bind(&row.given_name)
-        .bind(row.date_of_birth)
-        .bind(row.gender)
-        .bind(&row.postcode)
-        .bind(&row.nhs_number)
-        .bind(&row.upn)
-        .bind(&row.identity)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        for delete in [
-            "DELETE FROM carers WHERE child_id = $1",
-            "DELETE FROM involvements WHERE child_id = $1",
-            "DELETE FROM source_records WHERE child_id = $1",
-            "DELETE FROM search_keys WHERE child_id = $1",
-            "DELETE FROM search_profiles WHERE child_id = $1",
-        ] {
-            sqlx::query(delete).bind(id).execute(&mut *tx).await?;
-        }
-        Self::insert_parts(&mut tx, &rows).await?;
+        batch::write_updates(&mut tx, std::slice::from_ref(&update), now).await?;
         tx.commit().await?;
-        Ok(current.version + 1)
+        Ok(expected_version + 1)
+    }
+
+    #[instrument(skip_all, fields(count = ids.len()))]
+    async fn children(&self, ids: &[ChildId]) -> Result<Vec<StoredChild>> {
+        let mut conn = self.pool.acquire().await?;
+        batch::children(&mut conn, ids).await
+    }
+
+    #[instrument(skip_all, fields(count = records.len()))]
+    async fn source_record_states(
+        &self,
+        records: &[SourceRecordRef],
+    ) -> Result<Vec<crate::SourceRecordState>> {
+        batch::source_record_states(self, records).await
+    }
+
+    #[instrument(skip_all)]
+    async fn apply_import(&self, writes: &crate::ImportWrites) -> Result<()> {
+        batch::apply_import(self, writes).await
+    }
+
+    #[instrument(skip_all, fields(count = key_sets.len()))]
+    async fn candidates_for_each(
+        &self,
+        key_sets: &[Vec<i64>],
+        limit: usize,
+    ) -> Result<Vec<Vec<Candidate>>> {
+        batch::candidates_for_each(self, key_sets, limit).await
+    }
+
+    #[instrument(skip_all, fields(count = names.len()))]
+    async fn name_counts_for_each(&self, names: &[(String, String)]) -> Result<Vec<NameCounts>> {
+        batch::name_counts_for_each(self, names).await
     }
 
     #[instrument(skip_all)]

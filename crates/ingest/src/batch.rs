@@ -1,0 +1,375 @@
+//! One batch of an import: what the store knows of its records, read in a
+//! few calls; the children the batch makes or changes, held in memory so
+//! that a later record of the batch sees them; and everything to write,
+//! handed to the store in one transaction at the end.
+
+use std::collections::{BTreeSet, HashMap};
+
+use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
+use contactpoint_linkage::{KeySource, NoTermFrequencies, TermFrequencies, blocking_keys};
+use contactpoint_store::{
+    ChildUpdate, Error, ImportWrites, NameFrequencies, Review, SourceRecordState, Store,
+    StoredChild, child_search_keys,
+};
+
+use crate::import::{ImportError, Importer};
+use crate::link::{self, LinkCandidate};
+use crate::record::{Action, FeedRecord};
+
+/// How many candidates the store returns for a record, and how many of the
+/// best are weighed for the decision.
+const CANDIDATES: usize = 50;
+const BEST: usize = 3;
+
+/// A record of the batch as read before any is decided.
+pub(crate) struct Prepared {
+    /// The record as JSON: its digest, and what a review keeps.
+    pub json: String,
+    pub digest: String,
+    pub state: SourceRecordState,
+    /// Its blocking keys, when it has to be linked.
+    pub keys: Vec<i64>,
+    /// The store's best candidates, scored, best first.
+    pub scored: Vec<(f64, LinkCandidate)>,
+    pub frequencies: Option<NameFrequencies>,
+}
+
+impl Prepared {
+    pub fn tf(&self) -> &(dyn TermFrequencies + Sync) {
+        match &self.frequencies {
+            Some(f) => f,
+            None => &NoTermFrequencies,
+        }
+    }
+}
+
+/// A child the batch has read, made or changed.
+struct Working {
+    /// As stored, when the batch read it; `None` for a child it made.
+    stored: Option<StoredChild>,
+    current: Child,
+}
+
+impl Working {
+    fn changed(&self) -> bool {
+        self.stored.as_ref().is_none_or(|s| s.child != self.current)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Batch {
+    children: HashMap<ChildId, Working>,
+    /// Children in the order the batch first touched them, for a stable
+    /// order of writes.
+    order: Vec<ChildId>,
+    /// Source records whose link the batch made or ended.
+    links: HashMap<SourceRecordRef, Option<ChildId>>,
+    digests: HashMap<SourceRecordRef, String>,
+    /// Reviews queued by the batch, with the ContactPoint ID of the
+    /// candidate (few: a percent of records).
+    reviews: Vec<(Review, ContactPointId)>,
+    /// The blocking keys of the children the batch made or changed.
+    keys: HashMap<i64, Vec<ChildId>>,
+}
+
+/// The blocking keys of a feed record, as the store indexes children.
+pub(crate) fn record_keys(record: &FeedRecord) -> Vec<i64> {
+    let forenames: Vec<&str> = record
+        .given_name
+        .iter()
+        .chain(&record.preferred_given_name)
+        .map(|n| n.as_str())
+        .collect();
+    let surnames: Vec<&str> = record
+        .family_name
+        .iter()
+        .chain(&record.former_family_name)
+        .map(|n| n.as_str())
+        .collect();
+    let postcode = record
+        .address
+        .as_ref()
+        .map(|a| a.postcode().as_str().to_owned());
+    let source = KeySource {
+        forenames,
+        surnames,
+        date_of_birth: record
+            .date_of_birth
+            .map(|d| (d.year(), u8::from(d.month()), d.day())),
+        birth_year: None,
+        postcodes: postcode.iter().map(String::as_str).collect(),
+    };
+    let mut keys: Vec<i64> = blocking_keys(&source).iter().map(|k| k.hash).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+impl<S: Store> Importer<'_, S> {
+    /// Reads what the store knows of a batch's records: a few store calls
+    /// for the whole batch. With `link`, also the candidates of those that
+    /// no source record places yet, and the children they will likely be
+    /// linked to.
+    pub(crate) async fn prepare(
+        &self,
+        records: &[FeedRecord],
+        link: bool,
+    ) -> Result<(Vec<Prepared>, Batch), ImportError> {
+        let refs: Vec<SourceRecordRef> = records.iter().map(|r| r.source_record.clone()).collect();
+        let states = self.store.source_record_states(&refs).await?;
+        let mut prepared = Vec::with_capacity(records.len());
+        for (record, state) in records.iter().zip(states) {
+            let json = serde_json::to_string(record).map_err(|e| Error::Decode(e.to_string()))?;
+            let digest = digest(&json);
+            prepared.push(Prepared {
+                json,
+                digest,
+                state,
+                keys: Vec::new(),
+                scored: Vec::new(),
+                frequencies: None,
+            });
+        }
+        // Those to be linked: upserts no source record places, unless
+        // already waiting unchanged for a person's decision.
+        let to_link: Vec<usize> = if link {
+            (0..records.len())
+                .filter(|&i| {
+                    let p = &prepared[i];
+                    p.state.linked.is_none()
+                        && records[i].action == Action::Upsert
+                        && p.state.open_review.as_ref().is_none_or(|(r, _)| r.record != p.json)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let named: Vec<usize> = to_link
+            .iter()
+            .copied()
+            .filter(|&i| records[i].family_name.is_some())
+            .collect();
+        let names: Vec<(&str, Option<&str>)> = named
+            .iter()
+            .filter_map(|&i| {
+                let r = &records[i];
+                let family = r.family_name.as_ref()?;
+                Some((family.as_str(), r.given_name.as_ref().map(|n| n.as_str())))
+            })
+            .collect();
+        let frequencies = NameFrequencies::read_for_each(self.store, &names).await?;
+        for (i, f) in named.into_iter().zip(frequencies) {
+            prepared[i].frequencies = Some(f);
+        }
+        let key_sets: Vec<Vec<i64>> = to_link.iter().map(|&i| record_keys(&records[i])).collect();
+        let found = self
+            .store
+            .candidates_for_each(&key_sets, CANDIDATES)
+            .await?;
+        for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
+            let record = &records[i];
+            let query = link::profile(record);
+            let p = &mut prepared[i];
+            let model = self.model_for(p);
+            let mut scored: Vec<(f64, LinkCandidate)> = candidates
+                .into_iter()
+                .map(LinkCandidate::found)
+                .map(|c| {
+                    let weight = link::score(&model, record, &query, &c, p.tf()).weight;
+                    (weight, c)
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            scored.truncate(BEST);
+            p.keys = keys;
+            p.scored = scored;
+        }
+        // The children the batch will most likely change: those its
+        // records are linked to already, and each one's best candidate.
+        let mut wanted: BTreeSet<ChildId> = BTreeSet::new();
+        for p in &prepared {
+            if let Some((child, _)) = p.state.linked {
+                if p.state.digest.as_deref() != Some(p.digest.as_str()) {
+                    wanted.insert(child);
+                }
+            } else if let Some((_, best)) = p.scored.first() {
+                wanted.insert(best.child);
+            }
+        }
+        let wanted: Vec<ChildId> = wanted.into_iter().collect();
+        let mut batch = Batch::default();
+        for stored in self.store.children(&wanted).await? {
+            batch.read(stored);
+        }
+        Ok((prepared, batch))
+    }
+}
+
+impl Batch {
+    fn read(&mut self, stored: StoredChild) {
+        let id = stored.child.id;
+        if self.children.contains_key(&id) {
+            return;
+        }
+        self.order.push(id);
+        self.children.insert(
+            id,
+            Working {
+                current: stored.child.clone(),
+                stored: Some(stored),
+            },
+        );
+    }
+
+    /// The child as the batch sees it, read from the store if the batch
+    /// has not yet.
+    pub async fn child<S: Store>(&mut self, store: &S, id: ChildId) -> Result<&Child, Error> {
+        if !self.children.contains_key(&id) {
+            let stored = store.child(id).await?;
+            self.read(stored);
+        }
+        self.children
+            .get(&id)
+            .map(|w| &w.current)
+            .ok_or(Error::NotFound)
+    }
+
+    /// Replaces (or adds) a child as the batch now sees it.
+    pub fn set_child(&mut self, child: Child) {
+        let id = child.id;
+        for key in child_search_keys(&child) {
+            let ids = self.keys.entry(key).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for record in &child.source_records {
+            self.links.insert(record.clone(), Some(id));
+        }
+        match self.children.get_mut(&id) {
+            Some(working) => {
+                // A record the child no longer carries is no longer linked.
+                for record in &working.current.source_records {
+                    if !child.source_records.contains(record) {
+                        self.links.insert(record.clone(), None);
+                    }
+                }
+                working.current = child;
+            }
+            None => {
+                self.order.push(id);
+                self.children.insert(
+                    id,
+                    Working {
+                        stored: None,
+                        current: child,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The child a source record is linked to, as the batch left it.
+    pub fn linked(&self, record: &SourceRecordRef, state: &SourceRecordState) -> Option<ChildId> {
+        match self.links.get(record) {
+            Some(link) => *link,
+            None => state.linked.map(|(child, _)| child),
+        }
+    }
+
+    /// What the source record last said, as the batch left it.
+    pub fn digest<'a>(
+        &'a self,
+        record: &SourceRecordRef,
+        state: &'a SourceRecordState,
+    ) -> Option<&'a str> {
+        self.digests
+            .get(record)
+            .map(String::as_str)
+            .or(state.digest.as_deref())
+    }
+
+    pub fn remember(&mut self, record: &SourceRecordRef, digest: &str) {
+        self.digests.insert(record.clone(), digest.to_owned());
+    }
+
+    pub fn contactpoint_id(&self, id: ChildId) -> Option<ContactPointId> {
+        self.children.get(&id).map(|w| w.current.contactpoint_id)
+    }
+
+    /// The review the source record waits in, queued by this batch.
+    pub fn queued_review(&self, record: &SourceRecordRef) -> Option<&(Review, ContactPointId)> {
+        self.reviews.iter().find(|(r, _)| r.source_record == *record)
+    }
+
+    pub fn queue_review(&mut self, review: Review, candidate: ContactPointId) {
+        self.reviews.push((review, candidate));
+    }
+
+    /// The record's candidates: the store's, less those the batch changed,
+    /// and the children the batch made or changed that share a key with it.
+    pub fn candidates(
+        &self,
+        p: &Prepared,
+        score: impl Fn(&LinkCandidate) -> f64,
+    ) -> Vec<LinkCandidate> {
+        let mut scored: Vec<(f64, LinkCandidate)> = p
+            .scored
+            .iter()
+            .filter(|(_, c)| self.children.get(&c.child).is_none_or(|w| !w.changed()))
+            .cloned()
+            .collect();
+        let touched: BTreeSet<ChildId> = p
+            .keys
+            .iter()
+            .filter_map(|k| self.keys.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        for id in touched {
+            if let Some(working) = self.children.get(&id) {
+                let candidate = LinkCandidate::of(&working.current);
+                scored.push((score(&candidate), candidate));
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(BEST);
+        scored.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// Everything the batch writes.
+    pub fn into_writes(mut self) -> ImportWrites {
+        let mut writes = ImportWrites::default();
+        for id in &self.order {
+            let Some(working) = self.children.remove(id) else {
+                continue;
+            };
+            match working.stored {
+                None => writes.new_children.push(working.current),
+                Some(stored) if stored.child != working.current => {
+                    writes.updates.push(ChildUpdate {
+                        child: working.current,
+                        previous: stored,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        writes.digests = self.digests.into_iter().collect();
+        // A stable order, so concurrent writers take locks in one order.
+        writes.digests.sort_unstable_by(|a, b| {
+            (a.0.source.as_str(), a.0.record.as_str()).cmp(&(b.0.source.as_str(), b.0.record.as_str()))
+        });
+        writes.reviews = self.reviews.into_iter().map(|(r, _)| r).collect();
+        writes
+    }
+}
+
+/// A short digest of everything a record says, from its JSON.
+pub(crate) fn digest(json: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(json.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,308 @@
+//! Reads and writes of many records at once, for imports: each a fixed
+//! statement whose values go in as one JSON array, so a batch of a
+//! thousand records is a handful of statements instead of thousands.
+
+use contactpoint_domain::{ChildId, SourceRecordRef};
+use sqlx::{QueryBuilder, SqliteConnection};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{ROWS_PER_STATEMENT, Sqlite};
+use crate::record::{
+    HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
+};
+use crate::{
+    Candidate, ChildUpdate, Error, ImportWrites, NameCounts, Result, SourceRecordState,
+    StoredChild,
+};
+
+/// Child ids as a JSON array of hex strings, for `unhex(value)`: SQLite's
+/// JSON has no blobs.
+fn ids_json(ids: impl IntoIterator<Item = Uuid>) -> Result<String> {
+    let hex: Vec<String> = ids.into_iter().map(|id| id.simple().to_string()).collect();
+    Ok(serde_json::to_string(&hex)?)
+}
+
+fn records_json(records: &[SourceRecordRef]) -> Result<String> {
+    let pairs: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| (r.source.as_str(), r.record.as_str()))
+        .collect();
+    Ok(serde_json::to_string(&pairs)?)
+}
+
+pub(super) async fn children(
+    conn: &mut SqliteConnection,
+    ids: &[ChildId],
+) -> Result<Vec<StoredChild>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json = ids_json(ids.iter().map(|id| id.as_uuid()))?;
+    let heads: Vec<HeadRow> = sqlx::query_as(
+        "SELECT id, contactpoint_id, version, identity, updated_at FROM children \
+         WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
+    )
+    .bind(&json)
+    .fetch_all(&mut *conn)
+    .await?;
+    let carers = sqlx::query_as(
+        "SELECT child_id, detail FROM carers \
+         WHERE child_id IN (SELECT unhex(value) FROM json_each(?1)) ORDER BY child_id, position",
+    )
+    .bind(&json)
+    .fetch_all(&mut *conn)
+    .await?;
+    let involvements = sqlx::query_as(
+        "SELECT child_id, sensitive, detail FROM involvements \
+         WHERE child_id IN (SELECT unhex(value) FROM json_each(?1)) ORDER BY child_id, position",
+    )
+    .bind(&json)
+    .fetch_all(&mut *conn)
+    .await?;
+    let source_records = sqlx::query_as(
+        "SELECT child_id, source, record_id FROM source_records \
+         WHERE child_id IN (SELECT unhex(value) FROM json_each(?1)) \
+         ORDER BY child_id, source, record_id",
+    )
+    .bind(&json)
+    .fetch_all(&mut *conn)
+    .await?;
+    ManyChildren {
+        heads,
+        carers,
+        involvements,
+        source_records,
+    }
+    .assemble(ids)
+}
+
+pub(super) async fn source_record_states(
+    sqlite: &Sqlite,
+    records: &[SourceRecordRef],
+) -> Result<Vec<SourceRecordState>> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json = records_json(records)?;
+    let mut conn = sqlite.pool.acquire().await?;
+    let states: Vec<SourceStateRow> = sqlx::query_as(
+        "SELECT q.key AS idx, s.child_id, c.contactpoint_id, d.digest FROM json_each(?1) q \
+         LEFT JOIN source_records s ON s.source = q.value ->> 0 AND s.record_id = q.value ->> 1 \
+         LEFT JOIN children c ON c.id = s.child_id \
+         LEFT JOIN source_record_digests d \
+           ON d.source = q.value ->> 0 AND d.record_id = q.value ->> 1",
+    )
+    .bind(&json)
+    .fetch_all(&mut *conn)
+    .await?;
+    let reviews: Vec<OpenReviewRow> = sqlx::query_as(
+        "SELECT q.key AS idx, c.contactpoint_id AS candidate_contactpoint_id, r.id, r.source, \
+         r.record_id, r.record, r.candidate_id, r.probability, r.evidence, r.received_at, r.status \
+         FROM json_each(?1) q \
+         JOIN reviews r ON r.source = q.value ->> 0 AND r.record_id = q.value ->> 1 \
+           AND r.status IN ('pending', 'deferred') \
+         JOIN children c ON c.id = r.candidate_id",
+    )
+    .bind(&json)
+    .fetch_all(&mut *conn)
+    .await?;
+    crate::record::source_states(records.len(), states, reviews)
+}
+
+pub(super) async fn candidates_for_each(
+    sqlite: &Sqlite,
+    key_sets: &[Vec<i64>],
+    limit: usize,
+) -> Result<Vec<Vec<Candidate>>> {
+    let pairs: Vec<(usize, i64)> = key_sets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, keys)| keys.iter().map(move |k| (i, *k)))
+        .collect();
+    if pairs.is_empty() {
+        return Ok(vec![Vec::new(); key_sets.len()]);
+    }
+    // The best `limit` children of each key set, by keys shared, as
+    // `Store::candidates` ranks them for one.
+    let rows: Vec<IndexedCandidateRow> = sqlx::query_as(
+        "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), \
+         shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
+                    JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id), \
+         ranked AS (SELECT idx, child_id, n, \
+                    ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r FROM shared) \
+         SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+         p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
+         FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
+         WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id",
+    )
+    .bind(serde_json::to_string(&pairs)?)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&sqlite.pool)
+    .await?;
+    crate::record::candidates_for_each(key_sets.len(), rows)
+}
+
+pub(super) async fn name_counts_for_each(
+    sqlite: &Sqlite,
+    names: &[(String, String)],
+) -> Result<Vec<NameCounts>> {
+    let mut wanted: Vec<(&str, &str)> = vec![("all", "")];
+    for (surname, forename) in names {
+        wanted.push(("surname", surname));
+        wanted.push(("forename", forename));
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT n.kind, n.name, n.children FROM json_each(?1) q \
+         JOIN name_counts n ON n.kind = q.value ->> 0 AND n.name = q.value ->> 1",
+    )
+    .bind(serde_json::to_string(&wanted)?)
+    .fetch_all(&sqlite.pool)
+    .await?;
+    Ok(NameCounts::for_each(names, rows))
+}
+
+pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Result<()> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let now = crate::now();
+    // IMMEDIATE takes the write lock before reading the versions, so they
+    // cannot change before the batch is written.
+    let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
+    check_versions(&mut tx, &writes.updates).await?;
+    if !writes.new_children.is_empty() {
+        let rows = Rows::from_children(&writes.new_children)?;
+        Sqlite::insert_rows(&mut tx, &rows, now).await?;
+    }
+    write_updates(&mut tx, &writes.updates, now).await?;
+    for chunk in writes.digests.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::new("INSERT INTO source_record_digests (source, record_id, digest) ");
+        q.push_values(chunk, |mut b, (record, digest)| {
+            b.push_bind(record.source.as_str())
+                .push_bind(record.record.as_str())
+                .push_bind(digest);
+        });
+        q.push(" ON CONFLICT (source, record_id) DO UPDATE SET digest = excluded.digest");
+        q.build().execute(&mut *tx).await?;
+    }
+    for chunk in writes.reviews.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::new(
+            "INSERT INTO reviews (id, source, record_id, record, candidate_id, probability, \
+             evidence, received_at, status) ",
+        );
+        q.push_values(chunk, |mut b, review| {
+            b.push_bind(review.id.as_uuid())
+                .push_bind(review.source_record.source.as_str())
+                .push_bind(review.source_record.record.as_str())
+                .push_bind(&review.record)
+                .push_bind(review.candidate.as_uuid())
+                .push_bind(review.probability)
+                .push_bind(&review.evidence)
+                .push_bind(review.received_at)
+                .push_bind(review.status.as_str());
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Fails unless every child to update is still at the version it was read at.
+pub(super) async fn check_versions(
+    conn: &mut SqliteConnection,
+    updates: &[ChildUpdate],
+) -> Result<()> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let json = ids_json(updates.iter().map(|u| u.child.id.as_uuid()))?;
+    let current: std::collections::HashMap<Uuid, i32> = sqlx::query_as::<_, (Uuid, i32)>(
+        "SELECT id, version FROM children WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
+    )
+    .bind(json)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    for update in updates {
+        match current.get(&update.child.id.as_uuid()) {
+            None => return Err(Error::NotFound),
+            Some(v) if *v != update.previous.version => {
+                return Err(Error::Conflict("version".into()));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Replaces children whose versions were checked, keeping each replaced
+/// record whole in the history.
+pub(super) async fn write_updates(
+    conn: &mut SqliteConnection,
+    updates: &[ChildUpdate],
+    now: OffsetDateTime,
+) -> Result<()> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let children: Vec<_> = updates.iter().map(|u| u.child.clone()).collect();
+    let previous: Vec<_> = updates.iter().map(|u| &u.previous.child).collect();
+    let rows = Rows::replacing(&children, &previous)?;
+    let history = updates
+        .iter()
+        .map(|u| Ok((u, serde_json::to_string(&u.previous.child)?)))
+        .collect::<Result<Vec<_>>>()?;
+    for chunk in history.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::new(
+            "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) ",
+        );
+        q.push_values(chunk, |mut b, (u, record)| {
+            b.push_bind(u.child.id.as_uuid())
+                .push_bind(u.previous.version)
+                .push_bind(record)
+                .push_bind(u.previous.updated_at)
+                .push_bind(now);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    for row in &rows.children {
+        sqlx::query(
+            "UPDATE children SET contactpoint_id = ?, version = version + 1, status = ?, shielded = ?, \
+             family_name = ?, given_name = ?, date_of_birth = ?, gender = ?, postcode = ?, \
+             nhs_number = ?, upn = ?, identity = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&row.contactpoint_id)
+        .bind(row.status)
+        .bind(row.shielded)
+        .bind(&row.family_name)
+        .bind(&row.given_name)
+        .bind(row.date_of_birth)
+        .bind(row.gender)
+        .bind(&row.postcode)
+        .bind(&row.nhs_number)
+        .bind(&row.upn)
+        .bind(&row.identity)
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let json = ids_json(rows.children.iter().map(|r| r.id))?;
+    for delete in [
+        "DELETE FROM carers WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+        "DELETE FROM involvements WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+        "DELETE FROM source_records WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+        "DELETE FROM search_keys WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+        "DELETE FROM bulk_search_keys WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+        "DELETE FROM search_profiles WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+    ] {
+        sqlx::query(delete).bind(&json).execute(&mut *conn).await?;
+    }
+    Sqlite::insert_search_keys(conn, &rows).await?;
+    Sqlite::insert_parts(conn, &rows).await
+}
