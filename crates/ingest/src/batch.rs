@@ -138,7 +138,10 @@ impl<S: Store> Importer<'_, S> {
                     let p = &prepared[i];
                     p.state.linked.is_none()
                         && records[i].action == Action::Upsert
-                        && p.state.open_review.as_ref().is_none_or(|(r, _)| r.record != p.json)
+                        && p.state
+                            .open_review
+                            .as_ref()
+                            .is_none_or(|(r, _)| r.record != p.json)
                 })
                 .collect()
         } else {
@@ -299,7 +302,9 @@ impl Batch {
 
     /// The review the source record waits in, queued by this batch.
     pub fn queued_review(&self, record: &SourceRecordRef) -> Option<&(Review, ContactPointId)> {
-        self.reviews.iter().find(|(r, _)| r.source_record == *record)
+        self.reviews
+            .iter()
+            .find(|(r, _)| r.source_record == *record)
     }
 
     pub fn queue_review(&mut self, review: Review, candidate: ContactPointId) {
@@ -358,7 +363,8 @@ impl Batch {
         writes.digests = self.digests.into_iter().collect();
         // A stable order, so concurrent writers take locks in one order.
         writes.digests.sort_unstable_by(|a, b| {
-            (a.0.source.as_str(), a.0.record.as_str()).cmp(&(b.0.source.as_str(), b.0.record.as_str()))
+            (a.0.source.as_str(), a.0.record.as_str())
+                .cmp(&(b.0.source.as_str(), b.0.record.as_str()))
         });
         writes.reviews = self.reviews.into_iter().map(|(r, _)| r).collect();
         writes

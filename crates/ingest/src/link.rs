@@ -3,10 +3,10 @@
 //! against two thresholds, says link, review or new.
 
 use contactpoint_domain::{Child, ChildId};
-use contactpoint_store::{Candidate, child_profile};
 use contactpoint_linkage::{
     BirthDate, Field, Model, Names, Profile, Score, TermFrequencies, known_gender,
 };
+use contactpoint_store::{Candidate, child_profile};
 
 use crate::record::FeedRecord;
 

@@ -518,9 +518,7 @@ impl ManyChildren {
         }
         ids.iter()
             .map(|id| {
-                let (head, parts) = parts
-                    .remove(&id.as_uuid())
-                    .ok_or(crate::Error::NotFound)?;
+                let (head, parts) = parts.remove(&id.as_uuid()).ok_or(crate::Error::NotFound)?;
                 Ok(crate::StoredChild {
                     child: parts.assemble()?,
                     version: head.version,

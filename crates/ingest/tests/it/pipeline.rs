@@ -204,3 +204,108 @@ async fn a_review_kept_apart_makes_a_child_and_one_linked_joins_the_candidate(st
         Outcome::Unchanged(amelia)
     );
 }
+
+/// Many records at once: a later record of a batch sees what an earlier one
+/// did, before anything is written.
+mod batches {
+    use super::*;
+
+    crate::on_both_backends!(
+        records_of_one_child_in_one_batch_make_one_child,
+        a_preview_links_records_of_one_child_within_a_batch_and_writes_nothing,
+        a_twin_in_the_same_batch_waits_for_review_against_the_child_just_made,
+        a_batch_imported_again_is_all_unchanged,
+    );
+
+    fn from_health(id: &str) -> FeedRecord {
+        let mut r = record("nhs-pds", id);
+        r.address = Some(address("LS7 1QD"));
+        r
+    }
+
+    async fn records_of_one_child_in_one_batch_make_one_child(store: impl Store) {
+        let importer = importer(&store);
+        let batch = [
+            record("school-census", "S1"),
+            from_health("P1"),
+            record("school-census", "S1"),
+        ];
+
+        let outcomes = importer.import_batch(&batch, AT).await.unwrap();
+
+        let Outcome::New(id) = outcomes[0] else {
+            panic!("expected a new child: {outcomes:?}");
+        };
+        assert!(matches!(outcomes[1], Outcome::Linked(linked, _) if linked == id));
+        assert_eq!(outcomes[2], Outcome::Unchanged(id));
+        assert_eq!(store.count_children().await.unwrap(), 1);
+        let child = store.child_by_contactpoint_id(id).await.unwrap();
+        assert_eq!(child.child.source_records.len(), 2);
+        assert_eq!(child.version, 1);
+        // The health record's newer address won; the first stays as previous.
+        assert_eq!(child.child.postcode().map(|p| p.as_str()), Some("LS7 1QD"));
+        assert_eq!(child.child.previous_addresses.len(), 1);
+    }
+
+    async fn a_preview_links_records_of_one_child_within_a_batch_and_writes_nothing(
+        store: impl Store,
+    ) {
+        let mut importer = importer(&store);
+        importer.dry_run = true;
+
+        let outcomes = importer
+            .import_batch(&[record("school-census", "S1"), from_health("P1")], AT)
+            .await
+            .unwrap();
+
+        let Outcome::New(id) = outcomes[0] else {
+            panic!("expected a new child: {outcomes:?}");
+        };
+        assert!(matches!(outcomes[1], Outcome::Linked(linked, _) if linked == id));
+        assert_eq!(store.count_children().await.unwrap(), 0);
+    }
+
+    async fn a_twin_in_the_same_batch_waits_for_review_against_the_child_just_made(
+        store: impl Store,
+    ) {
+        let importer = importer(&store);
+        let mut twin = record("school-census", "S2");
+        twin.given_name = Some(Name::parse("Zara").unwrap());
+        twin.nhs_number = None;
+
+        let outcomes = importer
+            .import_batch(&[record("school-census", "S1"), twin], AT)
+            .await
+            .unwrap();
+
+        let Outcome::New(id) = outcomes[0] else {
+            panic!("expected a new child: {outcomes:?}");
+        };
+        assert!(matches!(outcomes[1], Outcome::Review(candidate, _) if candidate == id));
+        let pending = store.pending_reviews(10).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        let child = store.child_by_contactpoint_id(id).await.unwrap();
+        assert_eq!(pending[0].candidate, child.child.id);
+        assert_eq!(store.count_children().await.unwrap(), 1);
+    }
+
+    async fn a_batch_imported_again_is_all_unchanged(store: impl Store) {
+        let importer = importer(&store);
+        let mut twin = record("school-census", "S2");
+        twin.given_name = Some(Name::parse("Zara").unwrap());
+        twin.nhs_number = None;
+        let mut moved = from_health("P1");
+        moved.action = Action::Deceased;
+        let batch = [record("school-census", "S1"), twin, from_health("P1")];
+        importer.import_batch(&batch, AT).await.unwrap();
+
+        let again = importer.import_batch(&batch, AT).await.unwrap();
+        let died = importer.import_batch(&[moved], AT).await.unwrap();
+
+        let outcomes: Vec<_> = again.iter().map(Outcome::as_str).collect();
+        assert_eq!(outcomes, ["unchanged"; 3]);
+        assert_eq!(died[0].as_str(), "updated");
+        assert_eq!(store.count_children().await.unwrap(), 1);
+        assert_eq!(store.pending_reviews(10).await.unwrap().len(), 1);
+    }
+}

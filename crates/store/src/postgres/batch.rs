@@ -14,8 +14,7 @@ use crate::record::{
     HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
 use crate::{
-    Candidate, ChildUpdate, Error, ImportWrites, NameCounts, Result, SourceRecordState,
-    StoredChild,
+    Candidate, ChildUpdate, Error, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
 };
 
 pub(super) async fn children(conn: &mut PgConnection, ids: &[ChildId]) -> Result<Vec<StoredChild>> {
@@ -175,7 +174,11 @@ pub(super) async fn apply_import(pg: &Postgres, writes: &ImportWrites) -> Result
         )
         .bind(d.iter().map(|(r, _)| r.source.as_str()).collect::<Vec<_>>())
         .bind(d.iter().map(|(r, _)| r.record.as_str()).collect::<Vec<_>>())
-        .bind(d.iter().map(|(_, digest)| digest.as_str()).collect::<Vec<_>>())
+        .bind(
+            d.iter()
+                .map(|(_, digest)| digest.as_str())
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *tx)
         .await?;
     }
@@ -188,8 +191,16 @@ pub(super) async fn apply_import(pg: &Postgres, writes: &ImportWrites) -> Result
              $6::float8[], $7::text[], $8::timestamptz[], $9::text[]) ON CONFLICT DO NOTHING",
         )
         .bind(r.iter().map(|v| v.id.as_uuid()).collect::<Vec<_>>())
-        .bind(r.iter().map(|v| v.source_record.source.as_str()).collect::<Vec<_>>())
-        .bind(r.iter().map(|v| v.source_record.record.as_str()).collect::<Vec<_>>())
+        .bind(
+            r.iter()
+                .map(|v| v.source_record.source.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            r.iter()
+                .map(|v| v.source_record.record.as_str())
+                .collect::<Vec<_>>(),
+        )
         .bind(r.iter().map(|v| v.record.as_str()).collect::<Vec<_>>())
         .bind(r.iter().map(|v| v.candidate.as_uuid()).collect::<Vec<_>>())
         .bind(r.iter().map(|v| v.probability).collect::<Vec<_>>())
@@ -253,8 +264,18 @@ pub(super) async fn write_updates(
          FROM UNNEST($1::uuid[], $2::int4[], $3::text[], $4::timestamptz[]) \
          AS t(child_id, version, record, recorded_at)",
     )
-    .bind(updates.iter().map(|u| u.child.id.as_uuid()).collect::<Vec<_>>())
-    .bind(updates.iter().map(|u| u.previous.version).collect::<Vec<_>>())
+    .bind(
+        updates
+            .iter()
+            .map(|u| u.child.id.as_uuid())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        updates
+            .iter()
+            .map(|u| u.previous.version)
+            .collect::<Vec<_>>(),
+    )
     .bind(&history)
     .bind(
         updates
@@ -277,15 +298,27 @@ pub(super) async fn write_updates(
          WHERE children.id = t.id",
     )
     .bind(c.iter().map(|r| r.id).collect::<Vec<Uuid>>())
-    .bind(c.iter().map(|r| r.contactpoint_id.as_str()).collect::<Vec<_>>())
+    .bind(
+        c.iter()
+            .map(|r| r.contactpoint_id.as_str())
+            .collect::<Vec<_>>(),
+    )
     .bind(c.iter().map(|r| r.status).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.shielded).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.family_name.as_str()).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.given_name.as_str()).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.date_of_birth).collect::<Vec<time::Date>>())
+    .bind(
+        c.iter()
+            .map(|r| r.date_of_birth)
+            .collect::<Vec<time::Date>>(),
+    )
     .bind(c.iter().map(|r| r.gender).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.postcode.as_deref()).collect::<Vec<_>>())
-    .bind(c.iter().map(|r| r.nhs_number.as_deref()).collect::<Vec<_>>())
+    .bind(
+        c.iter()
+            .map(|r| r.nhs_number.as_deref())
+            .collect::<Vec<_>>(),
+    )
     .bind(c.iter().map(|r| r.upn.as_deref()).collect::<Vec<_>>())
     .bind(c.iter().map(|r| r.identity.as_str()).collect::<Vec<_>>())
     .bind(now)

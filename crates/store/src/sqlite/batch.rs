@@ -12,8 +12,7 @@ use crate::record::{
     HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
 use crate::{
-    Candidate, ChildUpdate, Error, ImportWrites, NameCounts, Result, SourceRecordState,
-    StoredChild,
+    Candidate, ChildUpdate, Error, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
 };
 
 /// Child ids as a JSON array of hex strings, for `unhex(value)`: SQLite's
@@ -179,7 +178,8 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
     }
     write_updates(&mut tx, &writes.updates, now).await?;
     for chunk in writes.digests.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::new("INSERT INTO source_record_digests (source, record_id, digest) ");
+        let mut q =
+            QueryBuilder::new("INSERT INTO source_record_digests (source, record_id, digest) ");
         q.push_values(chunk, |mut b, (record, digest)| {
             b.push_bind(record.source.as_str())
                 .push_bind(record.record.as_str())

@@ -4,6 +4,7 @@
 
 mod backends;
 mod fixtures;
+mod imports;
 mod opening;
 mod search;
 mod sources;

@@ -1,0 +1,220 @@
+//! The batch reads and writes an import makes: the same answers as the
+//! one-at-a-time calls, and a batch written all or not at all.
+
+use contactpoint_domain::{ReviewId, ReviewStatus, SourceId, SourceRecordId, SourceRecordRef};
+use contactpoint_store::{ChildUpdate, Error, ImportWrites, Review, Store, child_search_keys};
+use time::macros::datetime;
+
+use crate::fixtures::{child, person};
+
+crate::conformance!(
+    many_children_read_back_in_the_order_asked,
+    source_record_states_tell_the_link_the_digest_and_an_open_review,
+    an_import_batch_writes_children_updates_digests_and_reviews_together,
+    an_import_batch_with_a_stale_update_writes_nothing,
+    a_batch_of_key_sets_finds_what_each_set_finds_alone,
+    a_batch_of_name_counts_equals_the_counts_one_by_one,
+);
+
+fn record(source: &str, id: &str) -> SourceRecordRef {
+    SourceRecordRef {
+        source: SourceId::parse(source).unwrap(),
+        record: SourceRecordId::parse(id).unwrap(),
+    }
+}
+
+fn review(on: SourceRecordRef, candidate: contactpoint_domain::ChildId) -> Review {
+    Review {
+        id: ReviewId::new(),
+        source_record: on,
+        record: r#"{"given_name":"Amelia"}"#.into(),
+        candidate,
+        probability: 0.75,
+        evidence: "[]".into(),
+        received_at: datetime!(2026-11-25 09:00 UTC),
+        status: ReviewStatus::Pending,
+    }
+}
+
+async fn many_children_read_back_in_the_order_asked(store: impl Store) {
+    let children: Vec<_> = (1..=3).map(child).collect();
+    store.insert_children(&children).await.unwrap();
+
+    let read = store
+        .children(&[children[2].id, children[0].id])
+        .await
+        .unwrap();
+    let missing = store.children(&[children[1].id, child(9).id]).await;
+
+    assert_eq!(read[0].child, children[2]);
+    assert_eq!(read[1].child, children[0]);
+    assert_eq!(read[1], store.child(children[0].id).await.unwrap());
+    assert!(matches!(missing, Err(Error::NotFound)), "{missing:?}");
+    assert!(store.children(&[]).await.unwrap().is_empty());
+}
+
+async fn source_record_states_tell_the_link_the_digest_and_an_open_review(store: impl Store) {
+    let known = child(4);
+    store
+        .insert_children(std::slice::from_ref(&known))
+        .await
+        .unwrap();
+    let linked = known.source_records[0].clone();
+    store.set_record_digest(&linked, "abc").await.unwrap();
+    let waiting = record("school-census", "S-WAIT");
+    let queued = review(waiting.clone(), known.id);
+    store.add_review(&queued).await.unwrap();
+    let unknown = record("school-census", "S-NEW");
+
+    let states = store
+        .source_record_states(&[unknown.clone(), waiting, linked])
+        .await
+        .unwrap();
+
+    assert_eq!(states[0], Default::default());
+    assert_eq!(states[1].linked, None);
+    assert_eq!(states[1].open_review, Some((queued, known.contactpoint_id)));
+    assert_eq!(states[2].linked, Some((known.id, known.contactpoint_id)));
+    assert_eq!(states[2].digest.as_deref(), Some("abc"));
+    assert_eq!(states[2].open_review, None);
+}
+
+async fn an_import_batch_writes_children_updates_digests_and_reviews_together(store: impl Store) {
+    let existing = child(5);
+    store
+        .insert_children(std::slice::from_ref(&existing))
+        .await
+        .unwrap();
+    let previous = store.child(existing.id).await.unwrap();
+    let mut renamed = existing.clone();
+    renamed.name.value = person("Amelia", "Nowak");
+    let added = child(6);
+    let waiting = record("school-census", "S-WAIT");
+    let writes = ImportWrites {
+        new_children: vec![added.clone()],
+        updates: vec![ChildUpdate {
+            child: renamed.clone(),
+            previous,
+        }],
+        digests: vec![(added.source_records[0].clone(), "d1".into())],
+        reviews: vec![review(waiting.clone(), added.id)],
+    };
+
+    store.apply_import(&writes).await.unwrap();
+
+    assert_eq!(store.child(added.id).await.unwrap().child, added);
+    let updated = store.child(existing.id).await.unwrap();
+    assert_eq!((updated.child, updated.version), (renamed.clone(), 2));
+    let history = store.child_history(existing.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].child, existing);
+    assert_eq!(
+        store
+            .record_digest(&added.source_records[0])
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("d1")
+    );
+    assert_eq!(
+        store
+            .open_review(&waiting)
+            .await
+            .unwrap()
+            .map(|r| r.candidate),
+        Some(added.id)
+    );
+    // The renamed child is found by its new keys.
+    let found = store
+        .candidates(&child_search_keys(&renamed), 1, 10)
+        .await
+        .unwrap();
+    assert!(found.iter().any(|c| c.summary.child_id == existing.id));
+    assert!(
+        found
+            .iter()
+            .any(|c| c.summary.family_name.as_str() == "Nowak")
+    );
+}
+
+async fn an_import_batch_with_a_stale_update_writes_nothing(store: impl Store) {
+    let existing = child(7);
+    store
+        .insert_children(std::slice::from_ref(&existing))
+        .await
+        .unwrap();
+    let read = store.child(existing.id).await.unwrap();
+    // Someone else changes the child after the import read it.
+    let mut elsewhere = existing.clone();
+    elsewhere.name.value = person("Amelia", "Elsewhere");
+    store.update_child(&elsewhere, 1).await.unwrap();
+    let mut renamed = existing.clone();
+    renamed.name.value = person("Amelia", "Nowak");
+    let added = child(8);
+    let writes = ImportWrites {
+        new_children: vec![added.clone()],
+        updates: vec![ChildUpdate {
+            child: renamed,
+            previous: read,
+        }],
+        digests: vec![(added.source_records[0].clone(), "d1".into())],
+        reviews: Vec::new(),
+    };
+
+    let outcome = store.apply_import(&writes).await;
+
+    assert!(matches!(outcome, Err(Error::Conflict(_))), "{outcome:?}");
+    assert!(matches!(store.child(added.id).await, Err(Error::NotFound)));
+    assert_eq!(store.child(existing.id).await.unwrap().child, elsewhere);
+    assert_eq!(
+        store.record_digest(&added.source_records[0]).await.unwrap(),
+        None
+    );
+}
+
+async fn a_batch_of_key_sets_finds_what_each_set_finds_alone(store: impl Store) {
+    let mut children: Vec<_> = (10..16).map(child).collect();
+    children[1].name.value = person("Zara", "Nowak");
+    children[2].date_of_birth.value = time::macros::date!(2018 - 01 - 09);
+    store.insert_children(&children).await.unwrap();
+    let key_sets: Vec<Vec<i64>> = vec![
+        child_search_keys(&children[0]),
+        Vec::new(),
+        child_search_keys(&children[1]),
+        vec![42],
+        child_search_keys(&children[2]),
+    ];
+
+    let batch = store.candidates_for_each(&key_sets, 4).await.unwrap();
+
+    assert_eq!(batch.len(), key_sets.len());
+    for (keys, found) in key_sets.iter().zip(&batch) {
+        let alone = if keys.is_empty() {
+            Vec::new()
+        } else {
+            store.candidates(keys, 1, 4).await.unwrap()
+        };
+        assert_eq!(found, &alone);
+    }
+    assert_eq!(batch[0].len(), 4);
+    assert!(batch[1].is_empty() && batch[3].is_empty());
+}
+
+async fn a_batch_of_name_counts_equals_the_counts_one_by_one(store: impl Store) {
+    let mut children: Vec<_> = (20..24).map(child).collect();
+    children[0].name.value = person("Zara", "Nowak");
+    store.insert_children(&children).await.unwrap();
+    let names = vec![
+        ("okonkwo".to_owned(), "amelia".to_owned()),
+        ("nowak".to_owned(), "zara".to_owned()),
+        ("nobody".to_owned(), String::new()),
+        ("okonkwo".to_owned(), "amelia".to_owned()),
+    ];
+
+    let batch = store.name_counts_for_each(&names).await.unwrap();
+
+    for ((surname, forename), counts) in names.iter().zip(&batch) {
+        assert_eq!(*counts, store.name_counts(surname, forename).await.unwrap());
+    }
+    assert_eq!((batch[0].surname, batch[0].children), (3, 4));
+}
