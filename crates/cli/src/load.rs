@@ -35,6 +35,18 @@ pub fn progress_bar(total: u64, message: &'static str) -> ProgressBar {
     bar
 }
 
+/// A progress bar over the bytes of a file being read.
+pub fn bytes_progress_bar(total: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
 /// Loads the population `options` describes, skipping its first `skip`
 /// children: they were stored by an earlier, interrupted load (each batch
 /// is one transaction, so what is stored is a whole prefix).

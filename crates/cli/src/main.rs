@@ -2,6 +2,7 @@
 
 mod commands;
 mod database;
+mod feeds;
 mod generate;
 mod load;
 mod telemetry;

@@ -1,19 +1,25 @@
 //! `contactpoint demo`: a working service with synthetic children, in one command.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use contactpoint_store::Store;
+use contactpoint_domain::ContactPointId;
+use contactpoint_ingest::BATCH;
+use contactpoint_store::{ChildUpdate, ImportWrites, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::database::{Database, DatabaseArgs, prepare_data_dir, with_store};
-use crate::generate::Options;
-use crate::load::{DEFAULT_BATCH, load_population, progress_bar};
+use crate::generate::{Options, write_feeds};
+use crate::load::progress_bar;
 
 /// Left in a data directory the demo made, so a later run knows it may
 /// reuse (or finish loading) what is there.
 const MARKER: &str = "contactpoint-demo.json";
+/// Where in its data directory the demo writes its synthetic feeds: kept,
+/// as examples of feeds and mapping files to import.
+const FEEDS_DIR: &str = "feeds";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,14 +39,32 @@ struct Marker {
     children: u64,
     seed: u64,
     as_of: time::Date,
+    /// Set once every feed is imported: a later run only serves.
+    #[serde(default)]
+    loaded: bool,
+}
+
+/// Where the demo writes its feeds, and whether it has loaded them.
+struct Plan {
+    options: Options,
+    feeds: PathBuf,
+    /// The marker to set once loaded; `None` for a database named by URL.
+    marker: Option<PathBuf>,
+    loaded: bool,
 }
 
 pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
-    let options = match &database.database_url {
-        Some(_) => Options {
-            children: args.children,
-            seed: args.seed,
-            as_of: super::generate::today(),
+    let plan = match &database.database_url {
+        Some(_) => Plan {
+            options: Options {
+                children: args.children,
+                seed: args.seed,
+                as_of: super::generate::today(),
+            },
+            feeds: std::env::temp_dir()
+                .join(format!("contactpoint-demo-feeds-{}", uuid::Uuid::new_v4())),
+            marker: None,
+            loaded: false,
         },
         None => claim_data_dir(&database.data_dir, &args)?,
     };
@@ -58,14 +82,14 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        let children = fill(&store, options).await?;
-        print_examples(options);
+        let children = fill(&store, &plan).await?;
+        print_examples(plan.options);
         super::serve::serve(store, args.listen, Some(children)).await
     })
 }
 
 /// Makes the data directory the demo's, or recognises it as such.
-fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Options> {
+fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Plan> {
     let marker = dir.join(MARKER);
     if marker.is_file() {
         let text = std::fs::read_to_string(&marker)
@@ -85,10 +109,15 @@ fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Options> {
                 earlier.seed
             );
         }
-        return Ok(Options {
-            children: earlier.children,
-            seed: earlier.seed,
-            as_of: earlier.as_of,
+        return Ok(Plan {
+            options: Options {
+                children: earlier.children,
+                seed: earlier.seed,
+                as_of: earlier.as_of,
+            },
+            feeds: dir.join(FEEDS_DIR),
+            marker: Some(marker),
+            loaded: earlier.loaded,
         });
     }
     let in_use = dir.is_dir()
@@ -107,14 +136,24 @@ fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Options> {
         children: args.children,
         seed: args.seed,
         as_of: super::generate::today(),
+        loaded: false,
     };
-    std::fs::write(&marker, serde_json::to_string_pretty(&chosen)?)
-        .with_context(|| format!("cannot write {}", marker.display()))?;
-    Ok(Options {
-        children: chosen.children,
-        seed: chosen.seed,
-        as_of: chosen.as_of,
+    write_marker(&marker, &chosen)?;
+    Ok(Plan {
+        options: Options {
+            children: chosen.children,
+            seed: chosen.seed,
+            as_of: chosen.as_of,
+        },
+        feeds: dir.join(FEEDS_DIR),
+        marker: Some(marker),
+        loaded: false,
     })
+}
+
+fn write_marker(path: &Path, marker: &Marker) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_string_pretty(marker)?)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A few of the demo's synthetic children to search for, so a newcomer
@@ -148,27 +187,143 @@ fn print_examples(options: Options) {
     }
 }
 
-/// Loads what is missing of the demo population; returns how many are stored.
-async fn fill<S: Store>(store: &S, options: Options) -> anyhow::Result<u64> {
-    let stored = store.count_children().await?;
-    if stored >= options.children {
+/// Loads the demo through the front door: the generator writes its three
+/// source feeds, the sources are registered, and each feed goes through the
+/// import pipeline, linked into children as any feed would be. What no feed
+/// carries (a shield, which the local team sets; a sensitive service, which
+/// a practitioner records with consent; a CAF indicator) is then recorded on
+/// those children as those people would. Imports are idempotent, so a load
+/// that was interrupted is simply run again. Returns how many children are
+/// stored.
+async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<u64> {
+    if plan.loaded {
+        let stored = store.count_children().await?;
         println!("Reusing the {stored} children already loaded.");
         return Ok(stored);
     }
-    if stored > 0 {
-        println!(
-            "Resuming an interrupted load: {stored} of {} children are stored.",
-            options.children
-        );
-    }
-    let bar = progress_bar(options.children, "loading children");
-    let report = load_population(store, options, stored, DEFAULT_BATCH, &bar).await?;
+    let options = plan.options;
+    let started = std::time::Instant::now();
+    std::fs::create_dir_all(&plan.feeds)
+        .with_context(|| format!("cannot create {}", plan.feeds.display()))?;
+    let bar = progress_bar(options.children, "writing synthetic feeds");
+    write_feeds(options, &plan.feeds, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
+
+    let sources = crate::feeds::register(store, &plan.feeds).await?;
+    let truth = read_truth(&plan.feeds)?;
+    let mut children_of: HashMap<String, ContactPointId> = HashMap::new();
+    let summary = crate::feeds::import(store, &sources, &plan.feeds, |source, line| {
+        let record = (source.id.to_string(), line.source_record_id.clone());
+        if let (Some(key), Ok(id)) = (
+            truth.get(&record),
+            ContactPointId::parse(&line.contactpoint_id),
+        ) && line.outcome != "review"
+        {
+            children_of.entry(key.clone()).or_insert(id);
+        }
+    })
+    .await?;
+    let recorded = record_what_no_feed_carries(store, options, &children_of).await?;
+    let stored = store.count_children().await?;
     println!(
-        "Loaded {} children in {:.1} s.",
-        report.children,
-        report.elapsed.as_secs_f64()
+        "Loaded {stored} children from {} records in three feeds in {:.1} s ({}); \
+         {recorded} children given a shield, a consented sensitive service or a CAF indicator.",
+        summary.total(),
+        started.elapsed().as_secs_f64(),
+        summary
+            .0
+            .iter()
+            .map(|(outcome, n)| format!("{n} {outcome}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    // Counted again rather than added up: what is served is what is stored.
-    Ok(store.count_children().await?)
+    match &plan.marker {
+        Some(path) => {
+            let done = Marker {
+                children: options.children,
+                seed: options.seed,
+                as_of: options.as_of,
+                loaded: true,
+            };
+            write_marker(path, &done)?;
+        }
+        // The feeds of a demo in a database named by URL were temporary.
+        None => {
+            let _ = std::fs::remove_dir_all(&plan.feeds);
+        }
+    }
+    Ok(stored)
+}
+
+/// (source, source record id) -> the generator's key of the true child.
+fn read_truth(dir: &Path) -> anyhow::Result<HashMap<(String, String), String>> {
+    let path = dir.join("truth.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut truth = HashMap::new();
+    for row in reader.records() {
+        let row = row.with_context(|| format!("cannot read {}", path.display()))?;
+        truth.insert((row[0].to_owned(), row[1].to_owned()), row[2].to_owned());
+    }
+    Ok(truth)
+}
+
+/// Records on the imported children what the generator gave them beyond
+/// any feed, once (a run again finds it recorded). Returns how many
+/// children it changed.
+async fn record_what_no_feed_carries<S: Store>(
+    store: &S,
+    options: Options,
+    children_of: &HashMap<String, ContactPointId>,
+) -> anyhow::Result<u64> {
+    let population = crate::generate::Population::new(options)?;
+    let mut updates = Vec::new();
+    let mut changed = 0;
+    for truth in population.flat_map(|household| household.children) {
+        let extra = &truth.child;
+        if extra.shield.is_none() && extra.sensitive_involvements.is_empty() && extra.caf.is_none()
+        {
+            continue;
+        }
+        let Some(id) = children_of.get(&truth.key) else {
+            continue;
+        };
+        let stored = store.child_by_contactpoint_id(*id).await?;
+        let mut child = stored.child.clone();
+        if child.shield.is_none() {
+            child.shield = extra.shield.clone();
+        }
+        for sensitive in &extra.sensitive_involvements {
+            if !child.sensitive_involvements.contains(sensitive) {
+                child.sensitive_involvements.push(sensitive.clone());
+            }
+        }
+        if child.caf.is_none() {
+            child.caf = extra.caf.clone();
+        }
+        if child != stored.child {
+            updates.push(ChildUpdate {
+                child,
+                previous: stored,
+            });
+        }
+        if updates.len() == BATCH {
+            changed += updates.len() as u64;
+            apply(store, std::mem::take(&mut updates)).await?;
+        }
+    }
+    changed += updates.len() as u64;
+    apply(store, updates).await?;
+    Ok(changed)
+}
+
+async fn apply<S: Store>(store: &S, updates: Vec<ChildUpdate>) -> anyhow::Result<()> {
+    let writes = ImportWrites {
+        updates,
+        ..ImportWrites::default()
+    };
+    store
+        .apply_import(&writes)
+        .await
+        .context("recording shields and consented services failed; run the demo again")
 }

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::load::bytes_progress_bar;
 use anyhow::{Context, bail};
 use contactpoint_domain::SourceId;
 use contactpoint_ingest::{Importer, REPORT_HEADER, Registry, Thresholds, open_feed, received_now};
 use contactpoint_store::{Error, Store};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::database::{Database, DatabaseArgs, with_store};
 
@@ -110,17 +110,14 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
         link: args.link_at,
         review: args.review_at,
     };
-    let bar = ProgressBar::new(size);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left)",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(if args.dry_run {
-        "previewing"
-    } else {
-        "importing"
-    });
+    let bar = bytes_progress_bar(
+        size,
+        if args.dry_run {
+            "previewing"
+        } else {
+            "importing"
+        },
+    );
     let started = std::time::Instant::now();
     let mut written = Ok(());
     let summary = importer

@@ -43,8 +43,14 @@ fn start_demo(data_dir: &std::path::Path, children: &str) -> (Running, String, S
     panic!("the demo stopped before serving: {printed}");
 }
 
+/// The number in "with N children" of the serving banner.
+fn served(printed: &str) -> u64 {
+    let rest = printed.split(" with ").nth(1).unwrap();
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
 #[tokio::test]
-async fn the_demo_loads_children_serves_them_and_reuses_them_next_time() {
+async fn the_demo_loads_its_feeds_serves_the_children_and_reuses_them_next_time() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo-data");
 
@@ -52,13 +58,27 @@ async fn the_demo_loads_children_serves_them_and_reuses_them_next_time() {
     let health = reqwest::get(format!("{address}health")).await.unwrap();
     drop(first);
 
-    assert!(printed.contains("Loaded 1500 children"), "{printed}");
-    assert!(printed.contains("with 1500 children"), "{printed}");
+    // Loaded through the three feeds: some of the 1,500 children are
+    // split or merged by linkage, never many.
+    let children = served(&printed);
+    assert!(
+        printed.contains(&format!("Loaded {children} children from ")),
+        "{printed}"
+    );
+    assert!(printed.contains("records in three feeds"), "{printed}");
+    assert!((1400..=1600).contains(&children), "{printed}");
     assert_eq!(health.status(), 200);
+    for feed in [
+        "health.ndjson",
+        "school_census.csv",
+        "school_census.mapping.toml",
+    ] {
+        assert!(data.join("feeds").join(feed).is_file(), "{feed}");
+    }
 
     let (_second, _, printed) = start_demo(&data, "1500");
     assert!(
-        printed.contains("Reusing the 1500 children already loaded"),
+        printed.contains(&format!("Reusing the {children} children already loaded")),
         "{printed}"
     );
 }
@@ -66,6 +86,7 @@ async fn the_demo_loads_children_serves_them_and_reuses_them_next_time() {
 #[tokio::test]
 async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_children() {
     let dir = tempfile::tempdir().unwrap();
+    let straight = dir.path().join("straight");
     let data = dir.path().join("demo-data");
     let mut interrupted = Command::new(env!("CARGO_BIN_EXE_contactpoint"))
         .args([
@@ -73,7 +94,7 @@ async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_childre
             data.to_str().unwrap(),
             "demo",
             "--children",
-            "12000",
+            "3000",
         ])
         .args(["--listen", "127.0.0.1:0"])
         .env_remove("CONTACTPOINT_DATABASE_URL")
@@ -81,10 +102,10 @@ async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_childre
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until at least one batch is stored, then kill without warning.
+    // Wait until some batches are stored, then kill without warning.
     let db = data.join("contactpoint.db");
-    for _ in 0..200 {
-        if std::fs::metadata(&db).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
+    for _ in 0..600 {
+        if std::fs::metadata(&db).is_ok_and(|m| m.len() > 3 * 1024 * 1024) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -92,10 +113,15 @@ async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_childre
     interrupted.kill().unwrap();
     interrupted.wait().unwrap();
 
-    let (_resumed, _, printed) = start_demo(&data, "12000");
+    let (_resumed, _, resumed) = start_demo(&data, "3000");
+    let (_straight, _, uninterrupted) = start_demo(&straight, "3000");
 
-    // The count comes from the database after the resumed load: a lost batch
-    // would show fewer, and a duplicated one would have failed on the
-    // ContactPoint ID's unique index.
-    assert!(printed.contains("with 12000 children"), "{printed}");
+    // A lost batch would leave fewer children, and one imported twice more:
+    // the resumed load ends where one never interrupted does.
+    assert!(resumed.contains("unchanged"), "{resumed}");
+    assert_eq!(
+        served(&resumed),
+        served(&uninterrupted),
+        "{resumed}\n{uninterrupted}"
+    );
 }

@@ -8,13 +8,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use contactpoint_domain::{
-    Coverage, CredentialHash, FeedFormat, Label, RecordField, Source, SourceId,
-};
-use contactpoint_ingest::{
-    Importer, Registry, Summary, open_feed, random_contactpoint_id, received_now,
-};
-
 use contactpoint_store::Store;
 
 use super::PopulationArgs;
@@ -28,47 +21,6 @@ pub struct LinkageArgs {
     /// Where to write the feeds (default: a temporary folder, removed after).
     #[arg(long)]
     pub feeds: Option<PathBuf>,
-}
-
-/// The three feeds, as the generator names their sources in its truth.
-const FEEDS: [(&str, &str, FeedFormat, Option<&str>); 3] = [
-    ("health", "health.ndjson", FeedFormat::FhirNdjson, None),
-    (
-        "school-census",
-        "school_census.csv",
-        FeedFormat::Csv,
-        Some("school_census.mapping.toml"),
-    ),
-    (
-        "local-authority",
-        "local_authority.csv",
-        FeedFormat::Csv,
-        Some("local_authority.mapping.toml"),
-    ),
-];
-
-fn source(id: &str, format: FeedFormat, mapping: Option<String>) -> anyhow::Result<Source> {
-    let authoritative_for = match id {
-        "health" => vec![
-            RecordField::Name,
-            RecordField::DateOfBirth,
-            RecordField::NhsNumber,
-            RecordField::GpPractice,
-        ],
-        "school-census" => vec![RecordField::Upn, RecordField::EducationalSetting],
-        _ => vec![RecordField::Address],
-    };
-    Ok(Source {
-        id: SourceId::parse(id)?,
-        name: Label::parse(id)?,
-        coverage: Coverage::National,
-        format,
-        mapping,
-        authoritative_for,
-        credential: CredentialHash::of(&random_contactpoint_id().to_string()),
-        registered_at: time::OffsetDateTime::now_utc(),
-    }
-    .checked()?)
 }
 
 /// Pairs among `n` records.
@@ -89,47 +41,19 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     write_feeds(options, &dir, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
 
-    let mut sources = Vec::new();
-    for (id, _, format, mapping) in FEEDS {
-        let mapping = match mapping {
-            Some(file) => Some(std::fs::read_to_string(dir.join(file))?),
-            None => None,
-        };
-        let source = source(id, format, mapping)?;
-        store.add_source(&source).await?;
-        sources.push(source);
-    }
-    let registry = Registry(sources.clone());
-    let importer = Importer::new(store, &registry);
-
+    let sources = crate::feeds::register(store, &dir).await?;
     // (source, record id) -> the child it was linked to, if any.
     let mut linked: HashMap<(String, String), String> = HashMap::new();
-    let mut summary = Summary::default();
     let started = Instant::now();
-    for (source, (_, file, _, _)) in sources.iter().zip(FEEDS) {
-        let path = dir.join(file);
-        let input = std::io::BufReader::new(
-            std::fs::File::open(&path)
-                .with_context(|| format!("cannot open {}", path.display()))?,
-        );
-        let records = open_feed(source, input)?;
-        let bar = progress_bar(0, "importing");
-        let counts = importer
-            .import_all(records, received_now(), |line| {
-                if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
-                    linked.insert(
-                        (source.id.to_string(), line.source_record_id.clone()),
-                        line.contactpoint_id.clone(),
-                    );
-                }
-                bar.inc(1);
-            })
-            .await?;
-        bar.finish_and_clear();
-        for (outcome, n) in counts.0 {
-            *summary.0.entry(outcome).or_default() += n;
+    let summary = crate::feeds::import(store, &sources, &dir, |source, line| {
+        if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
+            linked.insert(
+                (source.id.to_string(), line.source_record_id.clone()),
+                line.contactpoint_id.clone(),
+            );
         }
-    }
+    })
+    .await?;
     let seconds = started.elapsed().as_secs_f64();
 
     // The truth: (source, record id) -> the true child.
