@@ -42,6 +42,9 @@ struct Marker {
     /// Set once every feed is imported: a later run only serves.
     #[serde(default)]
     loaded: bool,
+    /// Children to search for, as the demo prints them.
+    #[serde(default)]
+    examples: Vec<String>,
 }
 
 /// Where the demo writes its feeds, and whether it has loaded them.
@@ -51,6 +54,7 @@ struct Plan {
     /// The marker to set once loaded; `None` for a database named by URL.
     marker: Option<PathBuf>,
     loaded: bool,
+    examples: Vec<String>,
 }
 
 pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
@@ -65,6 +69,7 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
                 .join(format!("contactpoint-demo-feeds-{}", uuid::Uuid::new_v4())),
             marker: None,
             loaded: false,
+            examples: Vec::new(),
         },
         None => claim_data_dir(&database.data_dir, &args)?,
     };
@@ -82,8 +87,8 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        let children = fill(&store, &plan).await?;
-        print_examples(plan.options);
+        let (children, examples) = fill(&store, &plan).await?;
+        print_examples(&examples);
         super::serve::serve(store, args.listen, Some(children)).await
     })
 }
@@ -118,6 +123,7 @@ fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Plan> {
             feeds: dir.join(FEEDS_DIR),
             marker: Some(marker),
             loaded: earlier.loaded,
+            examples: earlier.examples,
         });
     }
     let in_use = dir.is_dir()
@@ -137,6 +143,7 @@ fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Plan> {
         seed: args.seed,
         as_of: super::generate::today(),
         loaded: false,
+        examples: Vec::new(),
     };
     write_marker(&marker, &chosen)?;
     Ok(Plan {
@@ -148,6 +155,7 @@ fn claim_data_dir(dir: &Path, args: &Args) -> anyhow::Result<Plan> {
         feeds: dir.join(FEEDS_DIR),
         marker: Some(marker),
         loaded: false,
+        examples: Vec::new(),
     })
 }
 
@@ -156,29 +164,41 @@ fn write_marker(path: &Path, marker: &Marker) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// A few of the demo's synthetic children to search for, so a newcomer
-/// has somewhere to start. Synthetic data only: never real children.
-fn print_examples(options: Options) {
-    let Ok(population) = crate::generate::Population::new(options) else {
-        return;
-    };
-    let examples: Vec<String> = population
-        .flat_map(|household| household.children)
-        .map(|truth| truth.child)
-        .filter(|child| !child.is_shielded() && child.previous_names.is_empty())
-        .take(3)
-        .map(|child| {
-            let born = child.date_of_birth.value;
-            format!(
-                "  {} {}, born {} {} {}",
-                child.name.value.given,
-                child.name.value.family,
-                born.day(),
-                born.month(),
-                born.year()
-            )
-        })
-        .collect();
+/// A few of the demo's synthetic children to search for, as stored (the
+/// feeds' own mistakes included), so a newcomer has somewhere to start.
+/// Synthetic data only: never real children.
+async fn examples<S: Store>(
+    store: &S,
+    options: Options,
+    children_of: &HashMap<String, ContactPointId>,
+) -> anyhow::Result<Vec<String>> {
+    let mut examples = Vec::new();
+    let population = crate::generate::Population::new(options)?;
+    for truth in population.flat_map(|household| household.children) {
+        if examples.len() == 3 {
+            break;
+        }
+        if truth.child.is_shielded() || !truth.child.previous_names.is_empty() {
+            continue;
+        }
+        let Some(id) = children_of.get(&truth.key) else {
+            continue;
+        };
+        let child = store.child_by_contactpoint_id(*id).await?.child;
+        let born = child.date_of_birth.value;
+        examples.push(format!(
+            "  {} {}, born {} {} {}",
+            child.name.value.given,
+            child.name.value.family,
+            born.day(),
+            born.month(),
+            born.year()
+        ));
+    }
+    Ok(examples)
+}
+
+fn print_examples(examples: &[String]) {
     if !examples.is_empty() {
         println!("Synthetic children to search for (try misspelling them):");
         for example in examples {
@@ -194,12 +214,12 @@ fn print_examples(options: Options) {
 /// a practitioner records with consent; a CAF indicator) is then recorded on
 /// those children as those people would. Imports are idempotent, so a load
 /// that was interrupted is simply run again. Returns how many children are
-/// stored.
-async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<u64> {
+/// stored, and a few to search for.
+async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<(u64, Vec<String>)> {
     if plan.loaded {
         let stored = store.count_children().await?;
         println!("Reusing the {stored} children already loaded.");
-        return Ok(stored);
+        return Ok((stored, plan.examples.clone()));
     }
     let options = plan.options;
     let started = std::time::Instant::now();
@@ -224,6 +244,7 @@ async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<u64> {
     })
     .await?;
     let recorded = record_what_no_feed_carries(store, options, &children_of).await?;
+    let examples = examples(store, options, &children_of).await?;
     let stored = store.count_children().await?;
     println!(
         "Loaded {stored} children from {} records in three feeds in {:.1} s ({}); \
@@ -244,6 +265,7 @@ async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<u64> {
                 seed: options.seed,
                 as_of: options.as_of,
                 loaded: true,
+                examples: examples.clone(),
             };
             write_marker(path, &done)?;
         }
@@ -252,7 +274,7 @@ async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<u64> {
             let _ = std::fs::remove_dir_all(&plan.feeds);
         }
     }
-    Ok(stored)
+    Ok((stored, examples))
 }
 
 /// (source, source record id) -> the generator's key of the true child.
