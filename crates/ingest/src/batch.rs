@@ -86,10 +86,12 @@ pub(crate) fn record_keys(record: &FeedRecord) -> Vec<i64> {
         .chain(&record.former_family_name)
         .map(|n| n.as_str())
         .collect();
-    let postcode = record
+    let postcodes: Vec<&str> = record
         .address
-        .as_ref()
-        .map(|a| a.postcode().as_str().to_owned());
+        .iter()
+        .chain(&record.previous_addresses)
+        .map(|a| a.postcode().as_str())
+        .collect();
     let source = KeySource {
         forenames,
         surnames,
@@ -97,7 +99,7 @@ pub(crate) fn record_keys(record: &FeedRecord) -> Vec<i64> {
             .date_of_birth
             .map(|d| (d.year(), u8::from(d.month()), d.day())),
         birth_year: None,
-        postcodes: postcode.iter().map(String::as_str).collect(),
+        postcodes,
     };
     let mut keys: Vec<i64> = blocking_keys(&source).iter().map(|k| k.hash).collect();
     keys.sort_unstable();

@@ -9,7 +9,8 @@
 //! - `name`: `official` (else the first) gives the names, `usual` a
 //!   preferred given name, `old` or `maiden` a former family name;
 //! - `gender`, `birthDate` (a full date; a partial one is rejected);
-//! - `address`: the first that is not `old`;
+//! - `address`: the first that is not `old`; those that are `old` are previous
+//!   addresses;
 //! - `generalPractitioner`: the GP practice, by its display name;
 //! - `deceasedBoolean` or `deceasedDateTime`: action `deceased`;
 //!   `active: false`: action `delete`;
@@ -242,6 +243,18 @@ fn patient_record(patient: &Patient, source: &SourceId) -> Result<FeedRecord, Re
         .map(address)
         .transpose()?
         .flatten();
+    for old in patient
+        .address
+        .iter()
+        .filter(|a| a.address_use == Some(AddressUse::Old))
+    {
+        if let Some(old) = address(old)?
+            && Some(&old) != out.address.as_ref()
+            && !out.previous_addresses.contains(&old)
+        {
+            out.previous_addresses.push(old);
+        }
+    }
     for practice in &patient.general_practitioner {
         if let Some(display) = practice.display.as_deref() {
             out.involvements
@@ -428,6 +441,12 @@ mod tests {
             record.address.as_ref().unwrap().postcode().as_str(),
             "LS6 2AB"
         );
+        let previous: Vec<_> = record
+            .previous_addresses
+            .iter()
+            .map(|a| a.postcode().as_str())
+            .collect();
+        assert_eq!(previous, ["LS7 1QD"]);
         assert_eq!(record.carers[0].relationship, Relationship::Mother);
         let kinds: Vec<_> = record.involvements.iter().map(|i| i.kind()).collect();
         assert_eq!(kinds, [ServiceKind::GpPractice, ServiceKind::HealthVisitor]);

@@ -48,6 +48,19 @@ impl Outcome {
             Self::Rejected(_) => "rejected",
         }
     }
+
+    /// The ContactPoint ID of the child the record is part of, or was
+    /// compared with; none for a rejected record.
+    pub fn contactpoint_id(&self) -> Option<ContactPointId> {
+        match self {
+            Self::Updated(id)
+            | Self::Unchanged(id)
+            | Self::New(id)
+            | Self::Linked(id, _)
+            | Self::Review(id, _) => Some(*id),
+            Self::Rejected(_) => None,
+        }
+    }
 }
 
 /// Why a record could not be processed at all (the store failed): the
@@ -345,6 +358,65 @@ impl<'a, S: Store> Importer<'a, S> {
             (None, false) => Outcome::Updated(id),
         })
     }
+}
+
+/// What a person decided about a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewDecision {
+    /// The record is the child the review names: apply it to that child.
+    Link,
+    /// The record is another child: make a new child from it.
+    KeepApart,
+    /// Not yet: the review stays open, for more information.
+    Defer,
+}
+
+/// Why a decision on a review was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewDecisionError {
+    #[error("no such review")]
+    NotFound,
+    #[error("the review was already decided ({}): nothing was changed", .0.as_str())]
+    AlreadyDecided(ReviewStatus),
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+/// Applies a person's decision to an open review (pending or deferred): a
+/// link or a keep-apart through [`Importer::decide`], with authority as the
+/// registered sources declare it; a deferral leaves the review open. A
+/// review already decided is refused and nothing changes. Returns what
+/// happened to the record, `None` when deferred.
+pub async fn decide_review<S: Store>(
+    store: &S,
+    id: ReviewId,
+    decision: ReviewDecision,
+    at: OffsetDateTime,
+) -> Result<Option<Outcome>, ReviewDecisionError> {
+    let review = match store.review(id).await {
+        Ok(review) => review,
+        Err(Error::NotFound) => return Err(ReviewDecisionError::NotFound),
+        Err(other) => return Err(other.into()),
+    };
+    if !matches!(
+        review.status,
+        ReviewStatus::Pending | ReviewStatus::Deferred
+    ) {
+        return Err(ReviewDecisionError::AlreadyDecided(review.status));
+    }
+    let same = match decision {
+        ReviewDecision::Link => true,
+        ReviewDecision::KeepApart => false,
+        ReviewDecision::Defer => {
+            store.decide_review(id, ReviewStatus::Deferred).await?;
+            return Ok(None);
+        }
+    };
+    let registry = Registry(store.sources().await?);
+    let outcome = Importer::new(store, &registry)
+        .decide(&review, same, at)
+        .await?;
+    Ok(Some(outcome))
 }
 
 /// A score's evidence as the review queue keeps it.

@@ -18,8 +18,8 @@ pub use csv_feed::{CsvFeed, FeedError, RowRejection};
 pub use fhir::{FhirLineError, Resource};
 pub use fhir_feed::FhirFeed;
 pub use import::{
-    BATCH, ImportError, Importer, Outcome, Registry, open_feed, random_contactpoint_id,
-    received_now,
+    BATCH, ImportError, Importer, Outcome, Registry, ReviewDecision, ReviewDecisionError,
+    decide_review, open_feed, random_contactpoint_id, received_now,
 };
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};

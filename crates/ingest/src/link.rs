@@ -100,6 +100,7 @@ pub fn profile(record: &FeedRecord) -> Profile {
         postcodes: record
             .address
             .iter()
+            .chain(&record.previous_addresses)
             .map(|a| a.postcode().to_string())
             .collect(),
         gender: record.gender.and_then(|g| known_gender(g.as_str())),

@@ -45,6 +45,11 @@ pub struct FeedRecord {
     pub nhs_number: Option<NhsNumber>,
     pub upn: Option<Upn>,
     pub address: Option<Address>,
+    /// Addresses the source says the child lived at before (FHIR `old`):
+    /// kept as previous addresses, still searchable. Left out of the JSON
+    /// when there are none, so a record's digest reads as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_addresses: Vec<Address>,
     pub carers: Vec<Carer>,
     pub involvements: Vec<Involvement>,
 }
@@ -94,6 +99,7 @@ impl FeedRecord {
             nhs_number: None,
             upn: None,
             address: None,
+            previous_addresses: Vec::new(),
             carers: Vec::new(),
             involvements: Vec::new(),
         }

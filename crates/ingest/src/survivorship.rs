@@ -182,6 +182,14 @@ pub fn apply(
     ) {
         remember(&mut out.previous_addresses, replaced);
     }
+    for old in &record.previous_addresses {
+        if out.address.as_ref().is_none_or(|a| a.value != *old) {
+            remember(
+                &mut out.previous_addresses,
+                Sourced::new(old.clone(), provenance.clone()),
+            );
+        }
+    }
     merge_optional(
         authority,
         RecordField::NhsNumber,
@@ -374,6 +382,29 @@ mod tests {
 
         assert_eq!(later.postcode().unwrap().as_str(), "LS6 2AB");
         assert_eq!(later.source_records.len(), 2);
+    }
+
+    #[test]
+    fn an_old_address_the_source_gives_is_kept_as_previous_once() {
+        let mut record = record("nhs-pds", "P1", "LS6 2AB");
+        record.previous_addresses = vec![address("LS7 1QD"), address("LS6 2AB")];
+        let child = new_child(
+            &record,
+            ChildId::new(),
+            ContactPointId::from_sequence(1),
+            T1,
+        )
+        .unwrap();
+
+        let again = apply(&NoAuthority, &child, &record, T2);
+
+        let previous: Vec<_> = child
+            .previous_addresses
+            .iter()
+            .map(|a| a.value.postcode().as_str())
+            .collect();
+        assert_eq!(previous, ["LS7 1QD"]);
+        assert_eq!(again, child);
     }
 
     #[test]
