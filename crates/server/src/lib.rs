@@ -6,7 +6,9 @@ mod assets;
 mod error;
 mod headers;
 mod pages;
+mod queue;
 mod routes;
+mod same_origin;
 mod views;
 
 use std::future::Future;
@@ -20,6 +22,16 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use error::HttpError;
+
+/// What this server serves beyond the practitioners' pages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    /// The data-quality review queue's pages (`/reviews`) and API
+    /// (`/api/v1/reviews`). Off by default: until sign-in exists they would
+    /// let anyone who reaches the server link and split children, so only
+    /// the demo turns them on. Off, they answer 404 as if absent.
+    pub review_queue: bool,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -35,12 +47,13 @@ fn today() -> time::Date {
 }
 
 /// The whole service as a router, ready to serve or to call in tests.
-pub fn router<S: Store>(store: S) -> Router {
+pub fn router<S: Store>(store: S, settings: Settings) -> Router {
     Router::new()
         .merge(routes::router())
         .merge(assets::router())
-        .merge(pages::router())
-        .nest("/api/v1", api::router())
+        .merge(pages::router(&settings))
+        .nest("/api/v1", api::router(&settings))
+        .fallback(error::not_found)
         .with_state(AppState {
             store,
             engine: SearchEngine::default(),
@@ -70,10 +83,11 @@ pub fn router<S: Store>(store: S) -> Router {
 /// `shutdown` completes.
 pub async fn serve<S: Store>(
     store: S,
+    settings: Settings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
+    axum::serve(listener, router(store, settings))
         .with_graceful_shutdown(shutdown)
         .await
 }

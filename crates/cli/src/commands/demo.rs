@@ -89,7 +89,15 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
         }
         let (children, examples) = fill(&store, &plan).await?;
         print_examples(&examples);
-        super::serve::serve(store, args.listen, Some(children)).await
+        super::serve::serve(
+            store,
+            args.listen,
+            Some(children),
+            // Synthetic children only: the review queue may be open here
+            // before sign-in exists.
+            contactpoint_server::Settings { review_queue: true },
+        )
+        .await
     })
 }
 

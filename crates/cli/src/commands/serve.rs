@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use contactpoint_server::Settings;
 use contactpoint_store::Store;
 use tokio::net::TcpListener;
 
@@ -15,7 +16,10 @@ pub struct Args {
 
 pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
     let database = Database::open(&database.url()?).await?;
-    with_store!(database, |store| serve(store, args.listen, None).await)
+    // The review queue waits for sign-in: `serve` never turns it on.
+    let settings = Settings::default();
+    with_store!(database, |store| serve(store, args.listen, None, settings)
+        .await)
 }
 
 /// Serves until Ctrl+C, printing where.
@@ -23,6 +27,7 @@ pub async fn serve<S: Store>(
     store: S,
     listen: SocketAddr,
     children: Option<u64>,
+    settings: Settings,
 ) -> anyhow::Result<()> {
     // Children an interrupted bulk load stored must be found like any other.
     store
@@ -60,8 +65,11 @@ pub async fn serve<S: Store>(
         ),
         None => println!("ContactPoint is running at http://{address}/. Press Ctrl+C to stop."),
     }
+    if settings.review_queue {
+        println!("The review queue is at http://{address}/reviews (no sign-in yet: demo only).");
+    }
     tracing::info!(%address, "listening");
-    contactpoint_server::serve(store, listener, async {
+    contactpoint_server::serve(store, settings, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

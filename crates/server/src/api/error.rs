@@ -8,6 +8,7 @@ use contactpoint_domain::SearchError;
 use serde::Serialize;
 
 use crate::HttpError;
+use crate::queue::DecisionError;
 
 #[derive(Debug, Serialize)]
 pub struct FieldError {
@@ -21,6 +22,9 @@ pub enum ApiError {
     BadRequest(Vec<FieldError>),
     /// No credential, or not the one registered: which is never said.
     Unauthorized,
+    /// The request conflicts with what is stored (a review already
+    /// decided); what, in words.
+    Conflict(String),
     Http(HttpError),
 }
 
@@ -43,6 +47,25 @@ impl From<Vec<SearchError>> for ApiError {
                 })
                 .collect(),
         )
+    }
+}
+
+impl ApiError {
+    /// A bad request with one field at fault.
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest(vec![FieldError {
+            field,
+            message: message.into(),
+        }])
+    }
+}
+
+impl From<DecisionError> for ApiError {
+    fn from(error: DecisionError) -> Self {
+        match error {
+            DecisionError::AlreadyDecided(_) => Self::Conflict(error.to_string()),
+            DecisionError::Http(error) => Self::Http(error),
+        }
     }
 }
 
@@ -73,24 +96,22 @@ impl IntoResponse for ApiError {
                 "give the source's credential as Authorization: Bearer <credential>",
                 &[][..],
             ),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "", &[][..]),
             Self::Http(error) => {
-                let (status, code) = match error {
-                    HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-                    HttpError::Unavailable(source) => {
-                        tracing::error!(error = %source, "request failed");
-                        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
-                    }
-                    HttpError::Internal(source) => {
-                        tracing::error!(error = %source, "request failed");
-                        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-                    }
+                error.log();
+                let code = match error {
+                    HttpError::NotFound => "not_found",
+                    HttpError::Forbidden => "forbidden",
+                    HttpError::Unavailable(_) => "unavailable",
+                    HttpError::Internal(_) => "internal",
                 };
-                (status, code, "", &[][..])
+                (error.status(), code, "", &[][..])
             }
         };
         let message = if message.is_empty() {
             match &self {
                 Self::Http(error) => error.to_string(),
+                Self::Conflict(message) => message.clone(),
                 Self::BadRequest(_) | Self::Unauthorized => String::new(),
             }
         } else {

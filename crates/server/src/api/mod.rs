@@ -3,13 +3,14 @@
 mod children;
 mod error;
 mod feeds;
+mod reviews;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use contactpoint_store::Store;
 
-use crate::AppState;
+use crate::{AppState, Settings};
 
 pub use error::ApiError;
 
@@ -17,8 +18,18 @@ pub use error::ApiError;
 pub const FEED_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The API's routes, to be nested under `/api/v1`.
-pub fn router<S: Store>() -> Router<AppState<S>> {
-    Router::new()
+pub fn router<S: Store>(settings: &Settings) -> Router<AppState<S>> {
+    let mut router = Router::new();
+    if settings.review_queue {
+        router = router
+            .route("/reviews", get(reviews::list::<S>))
+            .route("/reviews/{review_id}", get(reviews::show::<S>))
+            .route("/reviews/{review_id}/decision", post(reviews::decide::<S>))
+            .route_layer(axum::middleware::from_fn(
+                crate::same_origin::not_from_another_site,
+            ));
+    }
+    router
         .route("/children/search", get(children::search::<S>))
         .route("/children/{contactpoint_id}", get(children::show::<S>))
         // A day's changes from one source fit easily; a whole national

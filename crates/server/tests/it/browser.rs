@@ -1,7 +1,8 @@
 //! The pages in a real browser: the node tests in `tests/browser/` (Debian's
 //! Chromium driven by playwright-core, axe's WCAG 2.2 AA checks, screenshots)
 //! against the real server on a fresh SQLite database holding
-//! [`children`](crate::helpers::children).
+//! [`children`](crate::helpers::children) and, with the review queue on,
+//! [`twins`](crate::reviews::twins) waiting for review.
 //!
 //! Without node, `tests/browser/node_modules` or `/usr/bin/chromium` the test
 //! is skipped, unless `CONTACTPOINT_REQUIRE_BROWSER=1` (as CI sets): then it
@@ -10,9 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use contactpoint_domain::Child;
+use contactpoint_server::Settings;
 
-use crate::helpers::{TestApp, children, spawn_apps, spawn_apps_with};
+use crate::helpers::{Seed, TestApp, children, spawn_apps, spawn_apps_configured};
+use crate::reviews::{review_sources, twins};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -57,11 +59,11 @@ fn browser_tests_or_skip() -> Option<PathBuf> {
     None
 }
 
-/// The service on a fresh SQLite database holding `children`: the pages look
+/// The service on a fresh SQLite database holding `seed`: the pages look
 /// the same on every backend, and one browser run is slow enough.
-async fn spawn_sqlite_app(children: &[Child]) -> TestApp {
+async fn spawn_sqlite_app(seed: &Seed<'_>, settings: Settings) -> TestApp {
     let mut sqlite = None;
-    for app in spawn_apps_with(children).await {
+    for app in spawn_apps_configured(seed, settings).await {
         if app.backend == "sqlite" && sqlite.is_none() {
             sqlite = Some(app);
         } else {
@@ -93,7 +95,13 @@ async fn the_pages_pass_the_browser_and_accessibility_tests() {
         return;
     };
     let children = children();
-    let app = spawn_sqlite_app(&children).await;
+    let (sources, feed) = (review_sources(), twins());
+    let seed = Seed {
+        children: &children,
+        sources: &sources,
+        feed: &feed,
+    };
+    let app = spawn_sqlite_app(&seed, Settings { review_queue: true }).await;
     // The fixture child (Amelia Okonkwo) and the shielded one (Zara Quint).
     let search_child = children[0].contactpoint_id.compact();
     let shielded_child = children[1].contactpoint_id.compact();

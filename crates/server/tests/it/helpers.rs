@@ -1,4 +1,6 @@
 use contactpoint_domain::{Child, Source};
+use contactpoint_ingest::{FeedRecord, Importer, Registry};
+use contactpoint_server::Settings;
 use contactpoint_store::{DatabaseUrl, Postgres, Sqlite, Store, testing};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -36,13 +38,23 @@ impl TestApp {
     }
 }
 
-async fn spawn_with<S: Store>(store: S, backend: &'static str, cleanup: Cleanup) -> TestApp {
+async fn spawn_with<S: Store>(
+    store: S,
+    settings: Settings,
+    backend: &'static str,
+    cleanup: Cleanup,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel();
-    let served = tokio::spawn(contactpoint_server::serve(store, listener, async {
-        let _ = rx.await;
-    }));
+    let served = tokio::spawn(contactpoint_server::serve(
+        store,
+        settings,
+        listener,
+        async {
+            let _ = rx.await;
+        },
+    ));
     TestApp {
         address,
         client: reqwest::Client::new(),
@@ -66,23 +78,58 @@ pub async fn spawn_apps_with(children: &[Child]) -> Vec<TestApp> {
 
 /// As [`spawn_apps`], each database holding `children` and `sources`.
 pub async fn spawn_apps_seeded(children: &[Child], sources: &[Source]) -> Vec<TestApp> {
-    async fn seed(store: &impl Store, children: &[Child], sources: &[Source]) {
-        store.insert_children(children).await.unwrap();
-        for source in sources {
+    spawn_apps_configured(
+        &Seed {
+            children,
+            sources,
+            feed: &[],
+        },
+        Settings::default(),
+    )
+    .await
+}
+
+/// What a test's databases hold before the server starts.
+#[derive(Default)]
+pub struct Seed<'a> {
+    pub children: &'a [Child],
+    pub sources: &'a [Source],
+    /// Records imported through the pipeline after the children and sources
+    /// are stored, in one batch each, in order.
+    pub feed: &'a [FeedRecord],
+}
+
+impl Seed<'_> {
+    async fn store_in(&self, store: &impl Store) {
+        store.insert_children(self.children).await.unwrap();
+        for source in self.sources {
             store.add_source(source).await.unwrap();
         }
+        let registry = Registry(self.sources.to_vec());
+        let importer = Importer::new(store, &registry);
+        for record in self.feed {
+            importer
+                .import(record.clone(), contactpoint_ingest::received_now())
+                .await
+                .unwrap();
+        }
     }
+}
+
+/// As [`spawn_apps`], each database holding `seed`, served with `settings`.
+pub async fn spawn_apps_configured(seed: &Seed<'_>, settings: Settings) -> Vec<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Sqlite::open(&DatabaseUrl::sqlite_in(dir.path()))
         .await
         .unwrap();
-    seed(&sqlite, children, sources).await;
-    let mut apps = vec![spawn_with(sqlite, "sqlite", Cleanup::Sqlite(dir)).await];
+    seed.store_in(&sqlite).await;
+    let mut apps = vec![spawn_with(sqlite, settings, "sqlite", Cleanup::Sqlite(dir)).await];
     if let Some(admin_url) = testing::postgres_admin_url() {
         let url = testing::create_postgres_database(&admin_url).await.unwrap();
         let postgres = Postgres::connect(&url).await.unwrap();
-        seed(&postgres, children, sources).await;
-        apps.push(spawn_with(postgres, "postgres", Cleanup::Postgres { admin_url, url }).await);
+        seed.store_in(&postgres).await;
+        let cleanup = Cleanup::Postgres { admin_url, url };
+        apps.push(spawn_with(postgres, settings, "postgres", cleanup).await);
     }
     apps
 }

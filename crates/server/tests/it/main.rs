@@ -6,3 +6,4 @@ mod browser;
 mod feeds;
 mod helpers;
 mod pages;
+mod reviews;
