@@ -10,6 +10,8 @@ use contactpoint_domain::{
 use contactpoint_ingest::{
     Importer, Registry, ReportLine, Summary, open_feed, random_contactpoint_id, received_now,
 };
+use contactpoint_linkage::{Estimate, Model};
+
 use contactpoint_store::{Error, Store};
 
 use crate::load::bytes_progress_bar;
@@ -100,20 +102,83 @@ pub async fn register<S: Store>(store: &S, dir: &Path) -> anyhow::Result<Vec<Sou
     Ok(sources)
 }
 
+/// The weights for one feed: those kept for its source since an earlier
+/// import, unless `again`; otherwise estimated from the feed's first
+/// records against the children already stored (the defaults when there
+/// are too few pairs to estimate from) and kept for the source, unless the
+/// importer only previews. Kept, they weigh every later import and push
+/// from the source alike, and an interrupted import run again decides as
+/// the first run would have. Returns them with a line saying which.
+pub async fn weights<S: Store>(
+    importer: &Importer<'_, S>,
+    source: &Source,
+    path: &Path,
+    again: bool,
+) -> anyhow::Result<(Model, String)> {
+    if !again && let Some(kept) = importer.store.source_weights(&source.id).await? {
+        let line = format!(
+            "{}: the weights kept from its first import ({:.1} % of its records describe a child already held; --estimate to estimate them again)",
+            source.id,
+            100.0 * kept.known_share
+        );
+        return Ok((kept, line));
+    }
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let sample = open_feed(source, std::io::BufReader::new(file))?;
+    let estimate = Importer {
+        model: Model::default(),
+        ..*importer
+    }
+    .estimate(sample)
+    .await
+    .with_context(|| format!("estimating weights from {} failed", path.display()))?;
+    if !importer.dry_run {
+        importer
+            .store
+            .set_source_weights(&source.id, &estimate.model)
+            .await?;
+    }
+    let line = describe(source, &estimate);
+    Ok((estimate.model, line))
+}
+
+/// One line saying what an estimation found.
+fn describe(source: &Source, estimate: &Estimate) -> String {
+    if estimate.iterations == 0 {
+        return format!(
+            "{}: default weights (too few pairs with the children held to estimate from)",
+            source.id
+        );
+    }
+    format!(
+        "{}: weights estimated from {} candidate pairs and {} random pairs; {:.1} % of its records describe a child already held",
+        source.id,
+        estimate.blocked_pairs,
+        estimate.random_pairs,
+        100.0 * estimate.model.known_share
+    )
+}
+
 /// Imports the three feeds in `dir` through the pipeline, one after the
-/// other, with a progress bar; `each` hears every report line with its
-/// source. Returns the summary over all three.
+/// other, each with weights estimated from it, with a progress bar; `each`
+/// hears every report line with its source. Returns the summary over all
+/// three and what each estimation found.
 pub async fn import<S: Store>(
     store: &S,
     sources: &[Source],
     dir: &Path,
     mut each: impl FnMut(&Source, &ReportLine),
-) -> anyhow::Result<Summary> {
+) -> anyhow::Result<(Summary, Vec<String>)> {
     let registry = Registry(sources.to_vec());
-    let importer = Importer::new(store, &registry);
+    let mut importer = Importer::new(store, &registry);
     let mut summary = Summary::default();
+    let mut estimates = Vec::new();
     for (source, feed) in sources.iter().zip(&FEEDS) {
         let path = dir.join(feed.file);
+        let (model, line) = weights(&importer, source, &path, false).await?;
+        estimates.push(line);
+        importer.model = model;
         let file = std::fs::File::open(&path)
             .with_context(|| format!("cannot open {}", path.display()))?;
         let bytes = file.metadata().map(|m| m.len()).unwrap_or_default();
@@ -131,5 +196,5 @@ pub async fn import<S: Store>(
             *summary.0.entry(outcome).or_default() += n;
         }
     }
-    Ok(summary)
+    Ok((summary, estimates))
 }

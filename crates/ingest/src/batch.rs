@@ -6,7 +6,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
-use contactpoint_linkage::{KeySource, NoTermFrequencies, TermFrequencies, blocking_keys};
+use contactpoint_linkage::{
+    KeySource, NoTermFrequencies, TermFrequencies, blocking_keys, fold, surname_key,
+};
 use contactpoint_store::{
     ChildUpdate, Error, ImportWrites, NameFrequencies, Review, SourceRecordState, Store,
     StoredChild, child_search_keys,
@@ -70,6 +72,13 @@ pub(crate) struct Batch {
     reviews: Vec<(Review, ContactPointId)>,
     /// The blocking keys of the children the batch made or changed.
     keys: HashMap<i64, Vec<ChildId>>,
+    /// The children the batch made, and how many bear each surname key and
+    /// folded forename: added to the counts read before the batch, so that
+    /// a record's prior and term frequencies count them too (the first
+    /// batch into an empty store would otherwise count none at all).
+    made: u64,
+    made_surnames: HashMap<String, u64>,
+    made_forenames: HashMap<String, u64>,
 }
 
 /// The blocking keys of a feed record, as the store indexes children.
@@ -262,6 +271,15 @@ impl Batch {
                 working.current = child;
             }
             None => {
+                self.made += 1;
+                *self
+                    .made_surnames
+                    .entry(surname_key(child.name.value.family.as_str()))
+                    .or_default() += 1;
+                *self
+                    .made_forenames
+                    .entry(fold(child.name.value.given.as_str()))
+                    .or_default() += 1;
                 self.order.push(id);
                 self.children.insert(
                     id,
@@ -272,6 +290,19 @@ impl Batch {
                 );
             }
         }
+    }
+
+    /// A record's name counts with the children the batch made so far.
+    pub fn frequencies(&self, read: &NameFrequencies) -> NameFrequencies {
+        let (surname, forename) = read.names();
+        read.with_more(
+            self.made,
+            self.made_surnames.get(surname).copied().unwrap_or_default(),
+            self.made_forenames
+                .get(forename)
+                .copied()
+                .unwrap_or_default(),
+        )
     }
 
     /// The child a source record is linked to, as the batch left it.

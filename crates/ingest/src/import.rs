@@ -9,7 +9,7 @@ use std::io::BufRead;
 use contactpoint_domain::{
     ChildId, ContactPointId, FeedFormat, RecordField, ReviewId, ReviewStatus, Source, SourceId,
 };
-use contactpoint_linkage::{Model, Score};
+use contactpoint_linkage::{Model, NoTermFrequencies, Score, TermFrequencies};
 use contactpoint_store::{Error, NameFrequencies, Review, Store};
 use time::OffsetDateTime;
 
@@ -190,11 +190,15 @@ impl<'a, S: Store> Importer<'a, S> {
             return Ok(Outcome::Unchanged(*candidate));
         }
         let already_waiting = waiting.is_some();
-        let model = self.model_for(p);
+        let frequencies = p.frequencies.as_ref().map(|f| batch.frequencies(f));
+        let tf: &(dyn TermFrequencies + Sync) = match &frequencies {
+            Some(f) => f,
+            None => &NoTermFrequencies,
+        };
+        let model = self.model_with(frequencies.as_ref());
         let query = link::profile(record);
-        let candidates =
-            batch.candidates(p, |c| link::score(&model, record, &query, c, p.tf()).weight);
-        match link::decide(&model, self.thresholds, record, &candidates, p.tf()) {
+        let candidates = batch.candidates(p, |c| link::score(&model, record, &query, c, tf).weight);
+        match link::decide(&model, self.thresholds, record, &candidates, tf) {
             Decision::Link { child, score } => {
                 let outcome = self.update(batch, child, record, at, Some(score)).await?;
                 batch.remember(source_record, &p.digest);
@@ -227,10 +231,12 @@ impl<'a, S: Store> Importer<'a, S> {
     /// The model for one record: its prior from how many children there
     /// are, so a match among few says more.
     pub(crate) fn model_for(&self, p: &Prepared) -> Model {
+        self.model_with(p.frequencies.as_ref())
+    }
+
+    fn model_with(&self, frequencies: Option<&NameFrequencies>) -> Model {
         Model {
-            prior_weight: p
-                .frequencies
-                .as_ref()
+            prior_weight: frequencies
                 .map_or(self.model.prior_weight, NameFrequencies::prior_weight),
             ..self.model.clone()
         }

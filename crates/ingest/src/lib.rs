@@ -5,6 +5,7 @@
 
 mod batch;
 mod csv_feed;
+mod estimation;
 pub mod fhir;
 mod fhir_feed;
 mod import;
@@ -15,6 +16,7 @@ mod report;
 mod survivorship;
 
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};
+pub use estimation::SAMPLE as ESTIMATION_SAMPLE;
 pub use fhir::{FhirLineError, Resource};
 pub use fhir_feed::FhirFeed;
 pub use import::{

@@ -4,7 +4,7 @@
 
 use contactpoint_domain::{Child, ChildId};
 use contactpoint_linkage::{
-    BirthDate, Field, Model, Names, Profile, Score, TermFrequencies, known_gender,
+    BirthDate, Evidence, Field, Model, Names, Profile, Score, TermFrequencies, known_gender,
 };
 use contactpoint_store::{Candidate, child_profile};
 
@@ -134,13 +134,42 @@ pub fn score(
 
 /// What a link is never made over without a person looking: a wholly
 /// different forename (not a typo, not a nickname), which is what tells
-/// twins apart when surname, date of birth, address and carers agree; and a
-/// different NHS number or UPN, which two records of one child should not
-/// have, however much else agrees.
+/// twins apart when surname, date of birth, address and carers agree; a
+/// date of birth that differs beyond a slip (not swapped, not one digit),
+/// or a different gender, which is what tells apart siblings given the
+/// same or a like-sounding name, since a household shares surname and
+/// address and so looks, field by field, like one child; and a different
+/// NHS number or UPN, which two records of one child should not have,
+/// however much else agrees.
 fn needs_a_person(score: &Score) -> bool {
-    score.evidence.iter().any(|e| {
-        e.level == "different" && matches!(e.field, Field::Forename | Field::NhsNumber | Field::Upn)
+    score.evidence.iter().any(|e| match e.field {
+        Field::Forename | Field::NhsNumber | Field::Upn | Field::Gender => e.level == "different",
+        Field::DateOfBirth => matches!(e.level, "different" | "same_year" | "different_year"),
+        _ => false,
     })
+}
+
+/// The best candidate's score made a probability among all of them: the
+/// record describes a held child with the model's known share, and that
+/// child is one candidate or another. Each candidate's weight already
+/// carries the population's prior (one child among all held); the shift
+/// by the known share's odds, and the sum over the other candidates, are
+/// added to the score as the `candidates` evidence.
+fn among_candidates(model: &Model, mut best: Score, others: &[f64]) -> Score {
+    let share = model.known_share.clamp(1e-9, 1.0 - 1e-9);
+    let shift = (share / (1.0 - share)).log2();
+    let rest: f64 = others.iter().map(|w| (w + shift).exp2()).sum();
+    let posterior = best.weight + shift - (1.0 + rest).log2();
+    let adjustment = posterior - best.weight;
+    if adjustment.abs() > 1e-12 {
+        best.evidence.push(Evidence {
+            field: Field::Candidates,
+            level: "others_and_known_share",
+            weight: adjustment,
+        });
+        best.weight = posterior;
+    }
+    best
 }
 
 /// The decision for `record` among `candidates`.
@@ -152,10 +181,16 @@ pub fn decide(
     tf: &dyn TermFrequencies,
 ) -> Decision {
     let query = profile(record);
-    let best = candidates
+    let mut scored: Vec<(ChildId, Score)> = candidates
         .iter()
         .map(|c| (c.child, score(model, record, &query, c, tf)))
-        .max_by(|a, b| a.1.weight.total_cmp(&b.1.weight));
+        .collect();
+    scored.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
+    let others: Vec<f64> = scored.iter().skip(1).map(|(_, s)| s.weight).collect();
+    let best = scored
+        .into_iter()
+        .next()
+        .map(|(child, score)| (child, among_candidates(model, score, &others)));
     if let Some((child, score)) = best {
         let p = score.probability();
         if p >= thresholds.link && !needs_a_person(&score) {

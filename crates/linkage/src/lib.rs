@@ -10,6 +10,7 @@
 
 mod blocking;
 mod compare;
+mod estimate;
 mod nicknames;
 mod normalise;
 mod phonetic;
@@ -22,11 +23,13 @@ pub use compare::{
     DateLevel, NameForm, NameLevel, PostcodeLevel, compare_dates, compare_forename_forms,
     compare_forenames, compare_name_forms, compare_names, compare_postcodes,
 };
+pub use estimate::{Comparison, Estimate, estimate};
 pub use nicknames::{NICKNAMES_TSV, Nicknames, nicknames};
 pub use normalise::{fold, name_tokens, surname_key};
 pub use phonetic::{PhoneticCodes, phonetic_codes};
 pub use profile::{BirthDate, Names, Profile, ProfileError, known_gender};
 pub use score::{
-    Evidence, Field, Model, NoTermFrequencies, Person, Probabilities, Score, TermFrequencies,
+    Evidence, Field, Model, ModelError, NoTermFrequencies, Person, Probabilities, Score,
+    TermFrequencies,
 };
 pub use search::{Band, Outcome, Ranked, Rules, rank};

@@ -39,6 +39,10 @@ pub enum Field {
     NhsNumber,
     /// The Unique Pupil Number.
     Upn,
+    /// Not a field: what the other candidates and the share of records
+    /// whose child is already held say about this one (see
+    /// [`Model::known_share`]).
+    Candidates,
 }
 
 impl Field {
@@ -52,6 +56,7 @@ impl Field {
             Self::NameOrder => "name_order",
             Self::NhsNumber => "nhs_number",
             Self::Upn => "upn",
+            Self::Candidates => "candidates",
         }
     }
 }
@@ -140,6 +145,14 @@ pub struct Model {
     /// rare).
     pub nhs_number: [Probabilities; 2],
     pub upn: [Probabilities; 2],
+    /// For linkage: the share of a feed's records whose child is already
+    /// held. A record then describes one of its candidates with this
+    /// probability before any field is compared, rather than one child in
+    /// the whole population: at national scale the difference is what
+    /// lets a record that agrees on names and date of birth but not the
+    /// postcode be linked at all. One half, the neutral value, unless
+    /// estimated from the feed.
+    pub known_share: f64,
 }
 
 impl Default for Model {
@@ -188,7 +201,100 @@ impl Default for Model {
             names_swapped: 0.01,
             nhs_number: [p(0.995, 1e-8), p(0.005, 1.0)],
             upn: [p(0.98, 1e-7), p(0.02, 1.0)],
+            known_share: 0.5,
         }
+    }
+}
+
+/// A stored model that cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stored weights cannot be read: {0}")]
+pub struct ModelError(&'static str);
+
+/// The version of [`Model::encode`]'s text.
+const MODEL_VERSION: &str = "w1";
+
+impl Model {
+    fn tables(&self) -> [&[Probabilities]; 8] {
+        [
+            &self.forename,
+            &self.surname,
+            &self.date_of_birth,
+            &self.birth_year,
+            &self.postcode,
+            &self.gender,
+            &self.nhs_number,
+            &self.upn,
+        ]
+    }
+
+    /// The model as one line of text, to be kept with a source: the
+    /// version, the prior, the known share, then every level's m and u.
+    pub fn encode(&self) -> String {
+        let mut out = format!(
+            "{MODEL_VERSION} {} {} {} {}",
+            self.prior_weight, self.known_share, self.min_term_frequency, self.names_swapped
+        );
+        for table in self.tables() {
+            for p in table {
+                out.push_str(&format!(" {} {}", p.m, p.u));
+            }
+        }
+        out
+    }
+
+    /// Reads back what [`Model::encode`] wrote.
+    ///
+    /// ```
+    /// use contactpoint_linkage::Model;
+    /// let model = Model { known_share: 0.97, ..Model::default() };
+    /// assert_eq!(Model::decode(&model.encode()), Ok(model));
+    /// assert!(Model::decode("w1 1 2").is_err());
+    /// ```
+    pub fn decode(text: &str) -> Result<Self, ModelError> {
+        let mut parts = text.split(' ');
+        if parts.next() != Some(MODEL_VERSION) {
+            return Err(ModelError("unknown version"));
+        }
+        let numbers = parts
+            .map(|p| p.parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .ok_or(ModelError("not a number"))?;
+        let mut model = Self::default();
+        let levels: usize = model.tables().iter().map(|t| t.len()).sum();
+        if numbers.len() != 4 + 2 * levels {
+            return Err(ModelError("wrong number of values"));
+        }
+        let (head, rest) = numbers.split_at(4);
+        model.prior_weight = head[0];
+        model.known_share = head[1];
+        model.min_term_frequency = head[2];
+        model.names_swapped = head[3];
+        let mut values = rest.chunks(2);
+        for table in [
+            &mut model.forename[..],
+            &mut model.surname[..],
+            &mut model.date_of_birth[..],
+            &mut model.birth_year[..],
+            &mut model.postcode[..],
+            &mut model.gender[..],
+            &mut model.nhs_number[..],
+            &mut model.upn[..],
+        ] {
+            for p in table.iter_mut() {
+                let Some([m, u]) = values.next() else {
+                    return Err(ModelError("wrong number of values"));
+                };
+                if !(*m > 0.0 && *u > 0.0) {
+                    return Err(ModelError("a probability is not positive"));
+                }
+                *p = Probabilities::new(*m, *u);
+            }
+        }
+        if !(model.known_share > 0.0 && model.known_share < 1.0) {
+            return Err(ModelError("the known share is not a probability"));
+        }
+        Ok(model)
     }
 }
 
@@ -321,7 +427,7 @@ impl Model {
         swapped
     }
 
-    fn compare_in_order(
+    pub(crate) fn compare_in_order(
         &self,
         query: &Profile,
         record: &Profile,

@@ -20,7 +20,7 @@ use contactpoint_domain::{
     Child, ChildId, ContactPointId, Gender, Name, ReviewId, ReviewStatus, Source, SourceId,
     SourceRecordRef,
 };
-use contactpoint_linkage::Profile;
+use contactpoint_linkage::{Model, Profile};
 use time::{Date, OffsetDateTime};
 
 pub use error::{Error, Result};
@@ -299,6 +299,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn add_source(&self, source: &Source) -> impl Future<Output = Result<()>> + Send;
 
     fn source(&self, id: &SourceId) -> impl Future<Output = Result<Source>> + Send;
+
+    /// The linkage weights kept for a source, if any were.
+    fn source_weights(&self, id: &SourceId) -> impl Future<Output = Result<Option<Model>>> + Send;
+
+    /// Keeps linkage weights for a source. Fails with [`Error::NotFound`]
+    /// if no source has that id.
+    fn set_source_weights(
+        &self,
+        id: &SourceId,
+        weights: &Model,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Every registered source, by id.
     fn sources(&self) -> impl Future<Output = Result<Vec<Source>>> + Send;

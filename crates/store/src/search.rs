@@ -97,6 +97,26 @@ impl NameFrequencies {
             .collect())
     }
 
+    /// The same names counted with more children: those an import made
+    /// since the counts were read, `children` in all, of whom `surname`
+    /// and `forename` bear the names.
+    pub fn with_more(&self, children: u64, surname: u64, forename: u64) -> Self {
+        Self {
+            surname: self.surname.clone(),
+            forename: self.forename.clone(),
+            counts: NameCounts {
+                surname: self.counts.surname + surname,
+                forename: self.counts.forename + forename,
+                children: self.counts.children + children,
+            },
+        }
+    }
+
+    /// The surname as counted (its surname key) and the forename (folded).
+    pub fn names(&self) -> (&str, &str) {
+        (&self.surname, &self.forename)
+    }
+
     /// log2 of the prior odds that a given child is the one: one in all.
     pub fn prior_weight(&self) -> f64 {
         -(self.counts.children.max(2) as f64).log2()

@@ -69,3 +69,9 @@ impl SourceRow {
         .map_err(|e| decode(&e))
     }
 }
+
+/// Weights as stored: none yet, or a model's text.
+pub(crate) fn decode_weights(text: Option<String>) -> Result<Option<contactpoint_linkage::Model>> {
+    text.map(|t| contactpoint_linkage::Model::decode(&t).map_err(|e| Error::Decode(e.to_string())))
+        .transpose()
+}

@@ -240,7 +240,7 @@ async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<(u64, Vec<Stri
     let sources = crate::feeds::register(store, &plan.feeds).await?;
     let truth = read_truth(&plan.feeds)?;
     let mut children_of: HashMap<String, ContactPointId> = HashMap::new();
-    let summary = crate::feeds::import(store, &sources, &plan.feeds, |source, line| {
+    let (summary, _) = crate::feeds::import(store, &sources, &plan.feeds, |source, line| {
         let record = (source.id.to_string(), line.source_record_id.clone());
         if let (Some(key), Ok(id)) = (
             truth.get(&record),

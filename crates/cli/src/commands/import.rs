@@ -38,6 +38,10 @@ pub struct Args {
     /// record goes to the review queue.
     #[arg(long, default_value_t = Thresholds::default().review, value_parser = probability)]
     review_at: f64,
+    /// Estimate the source's linkage weights again from this feed, instead
+    /// of using those kept from its first import.
+    #[arg(long)]
+    estimate: bool,
 }
 
 /// A probability strictly between 0 and 1.
@@ -110,6 +114,10 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
         link: args.link_at,
         review: args.review_at,
     };
+    let (model, line) =
+        crate::feeds::weights(&importer, &source, &args.file, args.estimate).await?;
+    println!("Weights for {line}");
+    importer.model = model;
     let bar = bytes_progress_bar(
         size,
         if args.dry_run {

@@ -59,14 +59,15 @@ pub async fn serve<S: Store>(
     let address = listener
         .local_addr()
         .context("cannot read the listening address")?;
+    // The "running at" line comes last: scripts and tests read up to it.
+    if settings.review_queue {
+        println!("The review queue is at http://{address}/reviews (no sign-in yet: demo only).");
+    }
     match children {
         Some(n) => println!(
             "ContactPoint is running at http://{address}/ with {n} children. Press Ctrl+C to stop."
         ),
         None => println!("ContactPoint is running at http://{address}/. Press Ctrl+C to stop."),
-    }
-    if settings.review_queue {
-        println!("The review queue is at http://{address}/reviews (no sign-in yet: demo only).");
     }
     tracing::info!(%address, "listening");
     contactpoint_server::serve(store, settings, listener, async {

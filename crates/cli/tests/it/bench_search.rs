@@ -150,5 +150,15 @@ fn the_linkage_harness_imports_three_feeds_and_scores_the_links() {
         .unwrap();
     assert!(f1 >= 0.95, "{report}");
     assert!(report.contains("pairwise precision"), "{report}");
+    // The first feed meets an empty store; the others are weighed with
+    // weights estimated against the children it made.
+    assert!(
+        report.contains("weights for health: default weights"),
+        "{report}"
+    );
+    assert!(
+        report.contains("weights for school-census: weights estimated from"),
+        "{report}"
+    );
     assert!(report.contains("records/s"), "{report}");
 }

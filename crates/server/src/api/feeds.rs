@@ -79,6 +79,11 @@ pub async fn push<S: Store>(
     let registry = Registry(state.store.sources().await?);
     let mut importer = Importer::new(&state.store, &registry);
     importer.dry_run = dry_run;
+    // The weights estimated on the source's first import, when there was
+    // one; the defaults otherwise.
+    if let Some(weights) = state.store.source_weights(&source.id).await? {
+        importer.model = weights;
+    }
     let mut lines = Vec::new();
     let summary = importer
         .import_all(records, received_now(), |line| lines.push(line))

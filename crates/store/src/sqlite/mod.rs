@@ -16,6 +16,8 @@ use uuid::Uuid;
 use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
 use crate::review::ReviewRow;
 use crate::source::SourceRow;
+use contactpoint_linkage::Model;
+
 use crate::{
     Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Review, Store, StoredChild,
 };
@@ -539,6 +541,30 @@ impl Store for Sqlite {
             .await?
             .ok_or(Error::NotFound)?;
         row.decode()
+    }
+
+    #[instrument(skip_all)]
+    async fn source_weights(&self, id: &SourceId) -> Result<Option<Model>> {
+        let weights: Option<Option<String>> =
+            sqlx::query_scalar("SELECT weights FROM sources WHERE id = ?")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        crate::source::decode_weights(weights.ok_or(Error::NotFound)?)
+    }
+
+    #[instrument(skip_all)]
+    async fn set_source_weights(&self, id: &SourceId, weights: &Model) -> Result<()> {
+        let changed = sqlx::query("UPDATE sources SET weights = ? WHERE id = ?")
+            .bind(weights.encode())
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
     }
 
     #[instrument(skip_all)]

@@ -138,3 +138,34 @@ mod reviews {
         assert_eq!(store.pending_reviews(10).await.unwrap(), [later]);
     }
 }
+
+mod weights {
+    use contactpoint_domain::SourceId;
+    use contactpoint_linkage::Model;
+    use contactpoint_store::{Error, Store};
+
+    crate::conformance!(a_source_keeps_the_linkage_weights_it_is_given);
+
+    async fn a_source_keeps_the_linkage_weights_it_is_given(store: impl Store) {
+        store.add_source(&super::school_census()).await.unwrap();
+        let id = SourceId::parse("school-census").unwrap();
+        let unknown = SourceId::parse("nobody").unwrap();
+        let estimated = Model {
+            known_share: 0.97,
+            ..Model::default()
+        };
+
+        let before = store.source_weights(&id).await.unwrap();
+        store.set_source_weights(&id, &estimated).await.unwrap();
+        let after = store.source_weights(&id).await.unwrap();
+        let missing = store.set_source_weights(&unknown, &estimated).await;
+
+        assert_eq!(before, None);
+        assert_eq!(after, Some(estimated));
+        assert!(matches!(missing, Err(Error::NotFound)), "{missing:?}");
+        assert!(matches!(
+            store.source_weights(&unknown).await,
+            Err(Error::NotFound)
+        ));
+    }
+}

@@ -45,7 +45,7 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     // (source, record id) -> the child it was linked to, if any.
     let mut linked: HashMap<(String, String), String> = HashMap::new();
     let started = Instant::now();
-    let summary = crate::feeds::import(store, &sources, &dir, |source, line| {
+    let (summary, estimates) = crate::feeds::import(store, &sources, &dir, |source, line| {
         if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
             linked.insert(
                 (source.id.to_string(), line.source_record_id.clone()),
@@ -105,6 +105,9 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
             "  {outcome:<10} {n:>9} ({:.2} %)",
             100.0 * *n as f64 / total.max(1) as f64
         );
+    }
+    for estimate in &estimates {
+        println!("weights for {estimate}");
     }
     println!("pairwise precision  {precision:.4}");
     println!("pairwise recall     {recall:.4}");
