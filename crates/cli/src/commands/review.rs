@@ -4,9 +4,8 @@
 
 use anyhow::{Context, bail};
 use contactpoint_domain::{ReviewId, ReviewStatus};
-use contactpoint_ingest::{Importer, Registry, received_now};
-
-use contactpoint_store::{Error, Store};
+use contactpoint_ingest::{ReviewDecision, ReviewDecisionError, decide_review, received_now};
+use contactpoint_store::Store;
 
 use crate::database::{Database, DatabaseArgs, with_store};
 
@@ -34,9 +33,9 @@ pub async fn run(database: &DatabaseArgs, command: ReviewCommand) -> anyhow::Res
     let database = Database::open(&database.url()?).await?;
     with_store!(database, |store| match command {
         ReviewCommand::List { limit } => list(&store, limit).await,
-        ReviewCommand::Link { id } => decide(&store, &id, Some(true)).await,
-        ReviewCommand::KeepApart { id } => decide(&store, &id, Some(false)).await,
-        ReviewCommand::Defer { id } => decide(&store, &id, None).await,
+        ReviewCommand::Link { id } => decide(&store, &id, ReviewDecision::Link).await,
+        ReviewCommand::KeepApart { id } => decide(&store, &id, ReviewDecision::KeepApart).await,
+        ReviewCommand::Defer { id } => decide(&store, &id, ReviewDecision::Defer).await,
     })
 }
 
@@ -91,46 +90,36 @@ async fn list<S: Store>(store: &S, limit: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Links, keeps apart (`Some(false)`) or defers (`None`) one review.
-async fn decide<S: Store>(store: &S, id: &str, same: Option<bool>) -> anyhow::Result<()> {
+/// Links, keeps apart or defers one review, as the review pages do.
+async fn decide<S: Store>(store: &S, id: &str, decision: ReviewDecision) -> anyhow::Result<()> {
     let uuid = uuid::Uuid::parse_str(id)
         .with_context(|| format!("{id:?} is not a review id: `review list` shows them"))?;
-    let id = ReviewId::from_uuid(uuid);
-    let review = match store.review(id).await {
-        Ok(review) => review,
-        Err(Error::NotFound) => bail!("no review {uuid}: `review list` shows those waiting"),
-        Err(other) => return Err(other.into()),
-    };
-    if !matches!(
-        review.status,
-        ReviewStatus::Pending | ReviewStatus::Deferred
-    ) {
-        bail!(
+    let review = ReviewId::from_uuid(uuid);
+    let outcome = match decide_review(store, review, decision, received_now()).await {
+        Ok(outcome) => outcome,
+        Err(ReviewDecisionError::NotFound) => {
+            bail!("no review {uuid}: `review list` shows those waiting")
+        }
+        Err(ReviewDecisionError::AlreadyDecided(status)) => bail!(
             "review {uuid} was already decided ({}): nothing was changed",
-            review.status.as_str()
-        );
-    }
-    let Some(same) = same else {
-        store.decide_review(id, ReviewStatus::Deferred).await?;
+            status.as_str()
+        ),
+        Err(ReviewDecisionError::Store(error)) => return Err(error.into()),
+    };
+    let Some(outcome) = outcome else {
         println!("Review {uuid} deferred: it stays open.");
         return Ok(());
     };
-    let registry = Registry(store.sources().await?);
-    let importer = Importer::new(store, &registry);
-    let outcome = importer.decide(&review, same, received_now()).await?;
-    let line = contactpoint_ingest::ReportLine::of(review.source_record.record.as_str(), &outcome);
-    println!(
-        "Review {uuid} {}: record {}/{} {} {}.",
-        if same { "linked" } else { "kept apart" },
-        review.source_record.source,
-        review.source_record.record,
-        if same {
-            "is now part of"
-        } else {
-            "made the new child"
-        },
-        line.contactpoint_id
-    );
+    let child = outcome
+        .contactpoint_id()
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    match decision {
+        ReviewDecision::Link => {
+            println!("Review {uuid} linked: the record is now part of {child}.")
+        }
+        _ => println!("Review {uuid} kept apart: the record made the new child {child}."),
+    }
     Ok(())
 }
 
