@@ -161,6 +161,13 @@ impl Rows {
         Ok(rows)
     }
 
+    /// The rows of children an import replaces.
+    pub fn updating(updates: &[crate::ChildUpdate]) -> Result<Self> {
+        let children: Vec<_> = updates.iter().map(|u| u.child.clone()).collect();
+        let previous: Vec<_> = updates.iter().map(|u| &u.previous.child).collect();
+        Self::replacing(&children, &previous)
+    }
+
     fn push(&mut self, child: &Child) -> Result<()> {
         let child_id = child.id.as_uuid();
         let identity = IdentityRef {
@@ -591,4 +598,22 @@ pub(crate) fn candidates_for_each(
         }
     }
     Ok(out)
+}
+
+/// Fails unless every child to update is, by `current` (id to version as
+/// stored now), still at the version it was read at.
+pub(crate) fn versions_current(
+    updates: &[crate::ChildUpdate],
+    current: &HashMap<Uuid, i32>,
+) -> Result<()> {
+    for update in updates {
+        match current.get(&update.child.id.as_uuid()) {
+            None => return Err(crate::Error::NotFound),
+            Some(v) if *v != update.previous.version => {
+                return Err(crate::Error::Conflict("version".into()));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use crate::record::{
     HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
 use crate::{
-    Candidate, ChildUpdate, Error, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
+    Candidate, ChildUpdate, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
 };
 
 pub(super) async fn children(conn: &mut PgConnection, ids: &[ChildId]) -> Result<Vec<StoredChild>> {
@@ -229,16 +229,7 @@ pub(super) async fn check_versions(conn: &mut PgConnection, updates: &[ChildUpda
     .await?
     .into_iter()
     .collect();
-    for update in updates {
-        match current.get(&update.child.id.as_uuid()) {
-            None => return Err(Error::NotFound),
-            Some(v) if *v != update.previous.version => {
-                return Err(Error::Conflict("version".into()));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
+    crate::record::versions_current(updates, &current)
 }
 
 /// Replaces children whose versions were checked, keeping each replaced
@@ -251,9 +242,7 @@ pub(super) async fn write_updates(
     if updates.is_empty() {
         return Ok(());
     }
-    let children: Vec<_> = updates.iter().map(|u| u.child.clone()).collect();
-    let previous: Vec<_> = updates.iter().map(|u| &u.previous.child).collect();
-    let rows = Rows::replacing(&children, &previous)?;
+    let rows = Rows::updating(updates)?;
     let history = updates
         .iter()
         .map(|u| serde_json::to_string(&u.previous.child))
