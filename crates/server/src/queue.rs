@@ -179,6 +179,9 @@ impl Evidence {
             "name_order" => "Name order".into(),
             "nhs_number" => "NHS number".into(),
             "upn" => "Unique pupil number".into(),
+            // Not a field: the other candidates' scores and the share of the
+            // feed's records whose child is already held.
+            "candidates" => "Other candidates and the share already held".into(),
             other => words(other),
         }
     }
