@@ -5,7 +5,7 @@
 use contactpoint_linkage::{Comparison, Estimate, estimate};
 use contactpoint_store::Store;
 
-use crate::batch::record_keys;
+use crate::batch::{CANDIDATES, record_keys};
 use crate::csv_feed::RowRejection;
 use crate::import::{ImportError, Importer};
 use crate::link;
@@ -17,7 +17,6 @@ pub const SAMPLE: usize = 2_000;
 /// records) and the model is left as it is; the starting values weigh as
 /// much as a few dozen pairs, so a few hundred are enough to move them.
 const MIN_PAIRS: usize = 200;
-const CANDIDATES: usize = 50;
 /// How many other records' candidates each record is compared with, as
 /// children drawn at random.
 const RANDOM_PARTNERS: usize = 24;
