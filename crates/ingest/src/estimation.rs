@@ -63,8 +63,9 @@ impl<S: Store> Importer<'_, S> {
         if pairs < MIN_PAIRS || random.len() < MIN_PAIRS {
             return Ok(estimate(&self.model, &[], &[], self.model.prior_weight));
         }
-        // One child among all those stored: the prior a pair starts from.
-        let children = self.store.count_children().await?;
+        // One child among all those searchable: the prior a pair starts
+        // from, counted as the import's and search's priors are.
+        let children = self.store.name_counts("", "").await?.children;
         let prior = -(children.max(2) as f64).log2();
         Ok(estimate(&self.model, &random, &blocked, prior))
     }
