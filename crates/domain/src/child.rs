@@ -159,6 +159,13 @@ pub enum RecordStatus {
     Archived {
         archived_on: Date,
     },
+    /// Found to be the same child as another record and folded into it: no
+    /// longer found, and its ContactPoint ID leads to the record it joined.
+    /// An unmerge brings it back.
+    Merged {
+        into: ChildId,
+        merged_on: Date,
+    },
 }
 
 impl RecordStatus {
@@ -167,6 +174,7 @@ impl RecordStatus {
             Self::Active => "active",
             Self::Deceased { .. } => "deceased",
             Self::Archived { .. } => "archived",
+            Self::Merged { .. } => "merged",
         }
     }
 }
@@ -225,6 +233,14 @@ impl Child {
     /// An archived record is no longer found or shown to practitioners.
     pub fn is_archived(&self) -> bool {
         matches!(self.status, RecordStatus::Archived { .. })
+    }
+
+    /// The child this record was merged into, if it was.
+    pub fn merged_into(&self) -> Option<ChildId> {
+        match self.status {
+            RecordStatus::Merged { into, .. } => Some(into),
+            _ => None,
+        }
     }
 
     /// Whether the record is still within the age ContactPoint covers.

@@ -47,6 +47,7 @@ mod carer;
 mod child;
 mod identifiers;
 mod involvement;
+mod merge;
 mod provenance;
 mod review;
 mod search;
@@ -65,6 +66,7 @@ pub use involvement::{
     CafIndicator, Consent, ConsentGiver, Involvement, InvolvementError, Organisation, Practitioner,
     SensitiveInvolvement, SensitiveServiceKind, Service, ServiceKind,
 };
+pub use merge::MergeId;
 pub use provenance::{
     Provenance, SourceId, SourceIdError, SourceRecordId, SourceRecordIdError, SourceRecordRef,
     Sourced,

@@ -4,6 +4,7 @@
 
 mod baseline;
 mod error;
+mod merge;
 mod postgres;
 mod record;
 mod review;
@@ -17,8 +18,8 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use contactpoint_domain::{
-    Child, ChildId, ContactPointId, Gender, Name, ReviewId, ReviewStatus, Source, SourceId,
-    SourceRecordRef,
+    Child, ChildId, ContactPointId, Gender, MergeId, Name, ReviewId, ReviewStatus, Source,
+    SourceId, SourceRecordRef,
 };
 use contactpoint_linkage::{Model, Profile};
 use time::{Date, OffsetDateTime};
@@ -45,6 +46,10 @@ pub struct StoredChild {
     pub child: Child,
     pub version: i32,
     pub updated_at: OffsetDateTime,
+    /// The child holds a merge not yet undone: what the feeds apply to it
+    /// is logged ([`ImportWrites::merge_updates`]) so that an unmerge can
+    /// give each record back what its own sources said.
+    pub survives_merge: bool,
 }
 
 /// What a search result shows of a child before the record is opened:
@@ -181,6 +186,31 @@ pub struct ImportWrites {
     pub digests: Vec<(SourceRecordRef, String)>,
     /// Reviews to queue; one whose source record already waits is skipped.
     pub reviews: Vec<Review>,
+    /// Feed records applied to children that hold a merge.
+    pub merge_updates: Vec<MergeUpdate>,
+}
+
+/// Two records found to be one child: the absorbed one folded into the
+/// survivor. Both records' versions just before are in their histories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merge {
+    pub id: MergeId,
+    pub survivor: ChildId,
+    pub absorbed: ChildId,
+    pub survivor_version: i32,
+    pub absorbed_version: i32,
+    pub merged_at: OffsetDateTime,
+    pub undone_at: Option<OffsetDateTime>,
+}
+
+/// A feed record applied to a child holding a merge, as JSON, with when it
+/// was received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeUpdate {
+    pub survivor: ChildId,
+    pub source_record: SourceRecordRef,
+    pub record: String,
+    pub received_at: OffsetDateTime,
 }
 
 impl ImportWrites {
@@ -189,6 +219,7 @@ impl ImportWrites {
             && self.updates.is_empty()
             && self.digests.is_empty()
             && self.reviews.is_empty()
+            && self.merge_updates.is_empty()
     }
 }
 
@@ -351,6 +382,54 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Reviews waiting for a decision (pending or deferred), oldest first,
     /// at most `limit`.
     fn pending_reviews(&self, limit: u32) -> impl Future<Output = Result<Vec<Review>>> + Send;
+
+    /// Folds `absorbed` into `survivor` in one transaction: both records
+    /// replaced (the survivor now holding the absorbed one's source records,
+    /// the absorbed one marked merged) and the merge recorded. Fails with
+    /// [`Error::Conflict`], writing nothing, if either changed since read.
+    fn merge_children(
+        &self,
+        merge: &Merge,
+        survivor: &ChildUpdate,
+        absorbed: &ChildUpdate,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Undoes a merge in one transaction: both records replaced as an
+    /// unmerge rebuilt them, the merge marked undone, and the logged updates
+    /// `replayed` (given back to the absorbed record) dropped from the
+    /// survivor's log, or all of it once no merge of the survivor is left
+    /// open. Fails with [`Error::Conflict`], writing nothing, if either
+    /// record changed since read or the merge is no longer open.
+    fn unmerge_children(
+        &self,
+        id: MergeId,
+        survivor: &ChildUpdate,
+        absorbed: &ChildUpdate,
+        replayed: &[i64],
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn merge(&self, id: MergeId) -> impl Future<Output = Result<Merge>> + Send;
+
+    /// The merges a child took part in, either way, newest first.
+    fn merges_of(&self, child: ChildId) -> impl Future<Output = Result<Vec<Merge>>> + Send;
+
+    /// Merges newest first, at most `limit`.
+    fn recent_merges(&self, limit: u32) -> impl Future<Output = Result<Vec<Merge>>> + Send;
+
+    /// The feed records logged for a child holding a merge, each with its
+    /// sequence number, in the order they were applied.
+    fn merge_updates(
+        &self,
+        survivor: ChildId,
+    ) -> impl Future<Output = Result<Vec<(i64, MergeUpdate)>>> + Send;
+
+    /// One superseded version of a child, from its history.
+    fn child_version(
+        &self,
+        id: ChildId,
+        version: i32,
+    ) -> impl Future<Output = Result<Child>> + Send;
 
     fn count_children(&self) -> impl Future<Output = Result<u64>> + Send;
 

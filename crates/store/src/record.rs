@@ -257,9 +257,10 @@ impl Rows {
     }
 }
 
-/// Whether a search may find the child: archived records are never found.
+/// Whether a search may find the child: archived and merged records are
+/// never found.
 pub fn searchable(child: &Child) -> bool {
-    !child.is_archived()
+    !child.is_archived() && child.merged_into().is_none()
 }
 
 /// Every name and postcode the child has had, current first.
@@ -480,6 +481,7 @@ pub(crate) struct HeadRow {
     pub version: i32,
     pub identity: String,
     pub updated_at: time::OffsetDateTime,
+    pub survives_merge: bool,
 }
 
 /// Many children read back at once, table by table, each table's rows in
@@ -530,6 +532,7 @@ impl ManyChildren {
                     child: parts.assemble()?,
                     version: head.version,
                     updated_at: head.updated_at,
+                    survives_merge: head.survives_merge,
                 })
             })
             .collect()

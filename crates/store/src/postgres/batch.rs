@@ -23,7 +23,9 @@ pub(super) async fn children(conn: &mut PgConnection, ids: &[ChildId]) -> Result
     }
     let wanted: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
     let heads: Vec<HeadRow> = sqlx::query_as(
-        "SELECT id, contactpoint_id, version, identity::text AS identity, updated_at \
+        "SELECT id, contactpoint_id, version, identity::text AS identity, updated_at, \
+         EXISTS (SELECT 1 FROM merges m WHERE m.survivor_id = children.id \
+                 AND m.undone_at IS NULL) AS survives_merge \
          FROM children WHERE id = ANY($1)",
     )
     .bind(&wanted)
@@ -210,6 +212,7 @@ pub(super) async fn apply_import(pg: &Postgres, writes: &ImportWrites) -> Result
         .execute(&mut *tx)
         .await?;
     }
+    super::merge::log_updates(&mut tx, &writes.merge_updates).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -39,8 +39,10 @@ pub(super) async fn children(
     }
     let json = ids_json(ids.iter().map(|id| id.as_uuid()))?;
     let heads: Vec<HeadRow> = sqlx::query_as(
-        "SELECT id, contactpoint_id, version, identity, updated_at FROM children \
-         WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
+        "SELECT id, contactpoint_id, version, identity, updated_at, \
+         EXISTS (SELECT 1 FROM merges m WHERE m.survivor_id = children.id \
+                 AND m.undone_at IS NULL) AS survives_merge \
+         FROM children WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
     )
     .bind(&json)
     .fetch_all(&mut *conn)
@@ -207,6 +209,7 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
         q.push(" ON CONFLICT DO NOTHING");
         q.build().execute(&mut *tx).await?;
     }
+    super::merge::log_updates(&mut tx, &writes.merge_updates).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,7 +4,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use contactpoint_domain::{
-    Child, ChildId, ContactPointId, ReviewId, ReviewStatus, Source, SourceId, SourceRecordRef,
+    Child, ChildId, ContactPointId, MergeId, ReviewId, ReviewStatus, Source, SourceId,
+    SourceRecordRef,
 };
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -19,10 +20,12 @@ use crate::source::SourceRow;
 use contactpoint_linkage::Model;
 
 use crate::{
-    Candidate, ChildVersion, DatabaseUrl, Error, NameCounts, Result, Review, Store, StoredChild,
+    Candidate, ChildUpdate, ChildVersion, DatabaseUrl, Error, Merge, MergeUpdate, NameCounts,
+    Result, Review, Store, StoredChild,
 };
 
 mod batch;
+mod merge;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -78,7 +81,10 @@ impl Sqlite {
 
     async fn load(conn: &mut SqliteConnection, id: Uuid) -> Result<StoredChild> {
         let row = sqlx::query(
-            "SELECT contactpoint_id, version, identity, updated_at FROM children WHERE id = ?",
+            "SELECT contactpoint_id, version, identity, updated_at, \
+             EXISTS (SELECT 1 FROM merges m WHERE m.survivor_id = children.id \
+                     AND m.undone_at IS NULL) AS survives_merge \
+             FROM children WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -114,6 +120,7 @@ impl Sqlite {
             child,
             version: row.try_get("version")?,
             updated_at: row.try_get("updated_at")?,
+            survives_merge: row.try_get("survives_merge")?,
         })
     }
 
@@ -675,6 +682,61 @@ impl Store for Sqlite {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(ReviewRow::decode).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn merge_children(
+        &self,
+        merge: &Merge,
+        survivor: &ChildUpdate,
+        absorbed: &ChildUpdate,
+    ) -> Result<()> {
+        merge::merge_children(self, merge, survivor, absorbed).await
+    }
+
+    #[instrument(skip_all)]
+    async fn unmerge_children(
+        &self,
+        id: MergeId,
+        survivor: &ChildUpdate,
+        absorbed: &ChildUpdate,
+        replayed: &[i64],
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        merge::unmerge_children(self, id, survivor, absorbed, replayed, at).await
+    }
+
+    #[instrument(skip_all)]
+    async fn merge(&self, id: MergeId) -> Result<Merge> {
+        merge::merge(self, id).await
+    }
+
+    #[instrument(skip_all)]
+    async fn merges_of(&self, child: ChildId) -> Result<Vec<Merge>> {
+        merge::merges_of(self, child).await
+    }
+
+    #[instrument(skip_all)]
+    async fn recent_merges(&self, limit: u32) -> Result<Vec<Merge>> {
+        merge::recent_merges(self, limit).await
+    }
+
+    #[instrument(skip_all)]
+    async fn merge_updates(&self, survivor: ChildId) -> Result<Vec<(i64, MergeUpdate)>> {
+        merge::merge_updates(self, survivor).await
+    }
+
+    #[instrument(skip_all)]
+    async fn child_version(&self, id: ChildId, version: i32) -> Result<Child> {
+        let record: String = sqlx::query_scalar(
+            "SELECT record FROM child_versions WHERE child_id = ? AND version = ?",
+        )
+        .bind(id.as_uuid())
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(Error::NotFound)?;
+        Ok(serde_json::from_str(&record)?)
     }
 
     async fn count_children(&self) -> Result<u64> {

@@ -98,6 +98,7 @@ async fn an_import_batch_writes_children_updates_digests_and_reviews_together(st
         }],
         digests: vec![(added.source_records[0].clone(), "d1".into())],
         reviews: vec![review(waiting.clone(), added.id)],
+        merge_updates: Vec::new(),
     };
 
     store.apply_import(&writes).await.unwrap();
@@ -159,6 +160,7 @@ async fn an_import_batch_with_a_stale_update_writes_nothing(store: impl Store) {
         }],
         digests: vec![(added.source_records[0].clone(), "d1".into())],
         reviews: Vec::new(),
+        merge_updates: Vec::new(),
     };
 
     let outcome = store.apply_import(&writes).await;

@@ -5,6 +5,7 @@
 mod backends;
 mod fixtures;
 mod imports;
+mod merges;
 mod opening;
 mod search;
 mod sources;
