@@ -10,8 +10,8 @@ use contactpoint_linkage::{
     KeySource, NoTermFrequencies, TermFrequencies, blocking_keys, fold, surname_key,
 };
 use contactpoint_store::{
-    ChildUpdate, Error, ImportWrites, NameFrequencies, Review, SourceRecordState, Store,
-    StoredChild, child_search_keys,
+    ChildUpdate, Error, ImportWrites, MergeUpdate, NameFrequencies, Review, SourceRecordState,
+    Store, StoredChild, child_search_keys,
 };
 
 use crate::import::{ImportError, Importer};
@@ -79,6 +79,9 @@ pub(crate) struct Batch {
     made: u64,
     made_surnames: HashMap<String, u64>,
     made_forenames: HashMap<String, u64>,
+    /// Records applied to children holding a merge, for an unmerge to
+    /// replay.
+    merge_updates: Vec<MergeUpdate>,
 }
 
 /// The blocking keys of a feed record, as the store indexes children.
@@ -248,6 +251,19 @@ impl Batch {
             .ok_or(Error::NotFound)
     }
 
+    /// Whether the child, as read, holds a merge not yet undone.
+    pub fn survives_merge(&self, id: ChildId) -> bool {
+        self.children
+            .get(&id)
+            .and_then(|w| w.stored.as_ref())
+            .is_some_and(|s| s.survives_merge)
+    }
+
+    /// Logs a record applied to a child holding a merge.
+    pub fn log_for_merge(&mut self, update: MergeUpdate) {
+        self.merge_updates.push(update);
+    }
+
     /// Replaces (or adds) a child as the batch now sees it.
     pub fn set_child(&mut self, child: Child) {
         let id = child.id;
@@ -400,6 +416,7 @@ impl Batch {
                 .cmp(&(b.0.source.as_str(), b.0.record.as_str()))
         });
         writes.reviews = self.reviews.into_iter().map(|(r, _)| r).collect();
+        writes.merge_updates = self.merge_updates;
         writes
     }
 }

@@ -10,7 +10,7 @@ use contactpoint_domain::{
     ChildId, ContactPointId, FeedFormat, RecordField, ReviewId, ReviewStatus, Source, SourceId,
 };
 use contactpoint_linkage::{Model, NoTermFrequencies, Score, TermFrequencies};
-use contactpoint_store::{Error, NameFrequencies, Review, Store};
+use contactpoint_store::{Error, MergeUpdate, NameFrequencies, Review, Store};
 use time::OffsetDateTime;
 
 use crate::batch::{Batch, Prepared};
@@ -323,8 +323,9 @@ impl<'a, S: Store> Importer<'a, S> {
         let outcome = match p.state.linked {
             Some((_, id)) => Outcome::Unchanged(id),
             None if same => {
+                let candidate = current_record(self.store, review.candidate).await?;
                 let outcome = self
-                    .update(&mut batch, review.candidate, &record, at, None)
+                    .update(&mut batch, candidate, &record, at, None)
                     .await?;
                 batch.remember(&record.source_record, &p.digest);
                 outcome
@@ -358,12 +359,33 @@ impl<'a, S: Store> Importer<'a, S> {
         if !unchanged {
             batch.set_child(changed);
         }
+        if batch.survives_merge(child) {
+            batch.log_for_merge(MergeUpdate {
+                survivor: child,
+                source_record: record.source_record.clone(),
+                record: serde_json::to_string(record).map_err(|e| Error::Decode(e.to_string()))?,
+                received_at: at,
+            });
+        }
         Ok(match (linked_by, unchanged) {
             (Some(score), _) => Outcome::Linked(id, score),
             (None, true) => Outcome::Unchanged(id),
             (None, false) => Outcome::Updated(id),
         })
     }
+}
+
+/// The record a child's is now: its own, or, once merged, the one it was
+/// merged into (a review may name a record merged since it was queued).
+async fn current_record<S: Store>(store: &S, mut id: ChildId) -> Result<ChildId, Error> {
+    // Merges never form a cycle; the bound only guards a corrupt store.
+    for _ in 0..16 {
+        match store.child(id).await?.child.merged_into() {
+            Some(into) => id = into,
+            None => return Ok(id),
+        }
+    }
+    Err(Error::Decode("a chain of merges too long to follow".into()))
 }
 
 /// What a person decided about a review.

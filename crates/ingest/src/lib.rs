@@ -11,6 +11,7 @@ mod fhir_feed;
 mod import;
 mod link;
 pub mod mapping;
+mod merge;
 mod record;
 mod report;
 mod survivorship;
@@ -25,6 +26,7 @@ pub use import::{
 };
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
+pub use merge::{MergeError, Merged, Side, Unmerged, absorb, merge_children, unmerge};
 pub use record::{Action, FeedRecord, Rejection};
 pub use report::{REPORT_HEADER, ReportLine, Summary};
 pub use survivorship::{Authority, NoAuthority, apply, new_child};

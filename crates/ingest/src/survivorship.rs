@@ -229,7 +229,7 @@ pub fn apply(
 }
 
 /// Adds a value to a history list unless an equal value is there.
-fn remember<T: PartialEq>(list: &mut Vec<Sourced<T>>, value: Sourced<T>) {
+pub(crate) fn remember<T: PartialEq>(list: &mut Vec<Sourced<T>>, value: Sourced<T>) {
     if !list.iter().any(|v| v.value == value.value) {
         list.push(value);
     }

@@ -417,11 +417,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Merges newest first, at most `limit`.
     fn recent_merges(&self, limit: u32) -> impl Future<Output = Result<Vec<Merge>>> + Send;
 
-    /// The feed records logged for a child holding a merge, each with its
-    /// sequence number, in the order they were applied.
+    /// The feed records applied to a merge's survivor since the merge, each
+    /// with its sequence number in the log, in the order they were applied.
     fn merge_updates(
         &self,
-        survivor: ChildId,
+        merge: MergeId,
     ) -> impl Future<Output = Result<Vec<(i64, MergeUpdate)>>> + Send;
 
     /// One superseded version of a child, from its history.

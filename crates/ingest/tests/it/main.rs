@@ -2,6 +2,7 @@
 //! `CONTACTPOINT_TEST_POSTGRES_URL` names a server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod merges;
 mod pipeline;
 
 /// One test per story and backend, each on a fresh database.

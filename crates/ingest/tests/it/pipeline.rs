@@ -20,7 +20,7 @@ crate::on_both_backends!(
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
 
-fn record(source: &str, id: &str) -> FeedRecord {
+pub fn record(source: &str, id: &str) -> FeedRecord {
     let mut r = FeedRecord::new(SourceRecordRef {
         source: SourceId::parse(source).unwrap(),
         record: SourceRecordId::parse(id).unwrap(),
@@ -34,7 +34,7 @@ fn record(source: &str, id: &str) -> FeedRecord {
     r
 }
 
-fn address(postcode: &str) -> Address {
+pub fn address(postcode: &str) -> Address {
     Address::new(
         vec![Label::parse("12 Church Lane").unwrap()],
         Some(Label::parse("Leeds").unwrap()),

@@ -4,13 +4,15 @@ ALTER TABLE children ADD CONSTRAINT children_status_check
     CHECK (status IN ('active', 'deceased', 'archived', 'merged'));
 
 -- One row per merge: the versions both records had just before it, which
--- the history keeps whole, so an unmerge can start again from them.
+-- the history keeps whole, so an unmerge can start again from them, and
+-- the last entry of the feed log before it: what came after is the merge's.
 CREATE TABLE merges (
     id               UUID PRIMARY KEY,
     survivor_id      UUID NOT NULL REFERENCES children (id) ON DELETE CASCADE,
     absorbed_id      UUID NOT NULL REFERENCES children (id) ON DELETE CASCADE,
     survivor_version INTEGER NOT NULL,
     absorbed_version INTEGER NOT NULL,
+    log_from         BIGINT NOT NULL,
     merged_at        TIMESTAMPTZ NOT NULL,
     undone_at        TIMESTAMPTZ
 );

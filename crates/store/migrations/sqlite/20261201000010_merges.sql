@@ -28,13 +28,15 @@ CREATE INDEX children_nhs_number ON children (nhs_number) WHERE nhs_number IS NO
 CREATE INDEX children_upn ON children (upn) WHERE upn IS NOT NULL;
 
 -- One row per merge: the versions both records had just before it, which
--- the history keeps whole, so an unmerge can start again from them.
+-- the history keeps whole, so an unmerge can start again from them, and
+-- the last entry of the feed log before it: what came after is the merge's.
 CREATE TABLE merges (
     id               BLOB PRIMARY KEY NOT NULL,
     survivor_id      BLOB NOT NULL REFERENCES children (id) ON DELETE CASCADE,
     absorbed_id      BLOB NOT NULL REFERENCES children (id) ON DELETE CASCADE,
     survivor_version INTEGER NOT NULL,
     absorbed_version INTEGER NOT NULL,
+    log_from         BIGINT NOT NULL,
     merged_at        TEXT NOT NULL,
     undone_at        TEXT
 );
@@ -44,7 +46,9 @@ CREATE INDEX merges_absorbed ON merges (absorbed_id);
 -- What the feeds applied to a child while it holds a merge not undone, in
 -- the order applied: an unmerge replays each on the record it belongs to.
 CREATE TABLE merge_updates (
-    seq         INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a sequence number is never used twice, even after
+    -- the log's last entries are dropped.
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     survivor_id BLOB NOT NULL REFERENCES children (id) ON DELETE CASCADE,
     source      TEXT NOT NULL,
     record_id   TEXT NOT NULL,

@@ -20,7 +20,8 @@ pub(super) async fn merge_children(
     batch::write_updates(&mut tx, &updates, merge.merged_at).await?;
     sqlx::query(
         "INSERT INTO merges (id, survivor_id, absorbed_id, survivor_version, absorbed_version, \
-         merged_at) VALUES ($1, $2, $3, $4, $5, $6)",
+         merged_at, log_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) FROM merge_updates))",
     )
     .bind(merge.id.as_uuid())
     .bind(merge.survivor.as_uuid())
@@ -126,13 +127,14 @@ pub(super) async fn recent_merges(pg: &Postgres, limit: u32) -> Result<Vec<Merge
 
 pub(super) async fn merge_updates(
     pg: &Postgres,
-    survivor: ChildId,
+    merge: MergeId,
 ) -> Result<Vec<(i64, MergeUpdate)>> {
     let rows: Vec<MergeUpdateRow> = sqlx::query_as(
-        "SELECT seq, survivor_id, source, record_id, record, received_at FROM merge_updates \
-         WHERE survivor_id = $1 ORDER BY seq",
+        "SELECT u.seq, u.survivor_id, u.source, u.record_id, u.record, u.received_at \
+         FROM merges m JOIN merge_updates u ON u.survivor_id = m.survivor_id AND u.seq > m.log_from \
+         WHERE m.id = $1 ORDER BY u.seq",
     )
-    .bind(survivor.as_uuid())
+    .bind(merge.as_uuid())
     .fetch_all(&pg.pool)
     .await?;
     rows.into_iter().map(MergeUpdateRow::decode).collect()

@@ -20,7 +20,8 @@ pub(super) async fn merge_children(
     batch::write_updates(&mut tx, &updates, merge.merged_at).await?;
     sqlx::query(
         "INSERT INTO merges (id, survivor_id, absorbed_id, survivor_version, absorbed_version, \
-         merged_at) VALUES (?, ?, ?, ?, ?, ?)",
+         merged_at, log_from) \
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) FROM merge_updates))",
     )
     .bind(merge.id.as_uuid())
     .bind(merge.survivor.as_uuid())
@@ -130,13 +131,14 @@ pub(super) async fn recent_merges(sqlite: &Sqlite, limit: u32) -> Result<Vec<Mer
 
 pub(super) async fn merge_updates(
     sqlite: &Sqlite,
-    survivor: ChildId,
+    merge: MergeId,
 ) -> Result<Vec<(i64, MergeUpdate)>> {
     let rows: Vec<MergeUpdateRow> = sqlx::query_as(
-        "SELECT seq, survivor_id, source, record_id, record, received_at FROM merge_updates \
-         WHERE survivor_id = ? ORDER BY seq",
+        "SELECT u.seq, u.survivor_id, u.source, u.record_id, u.record, u.received_at \
+         FROM merges m JOIN merge_updates u ON u.survivor_id = m.survivor_id AND u.seq > m.log_from \
+         WHERE m.id = ? ORDER BY u.seq",
     )
-    .bind(survivor.as_uuid())
+    .bind(merge.as_uuid())
     .fetch_all(&sqlite.pool)
     .await?;
     rows.into_iter().map(MergeUpdateRow::decode).collect()

@@ -722,8 +722,8 @@ impl Store for Sqlite {
     }
 
     #[instrument(skip_all)]
-    async fn merge_updates(&self, survivor: ChildId) -> Result<Vec<(i64, MergeUpdate)>> {
-        merge::merge_updates(self, survivor).await
+    async fn merge_updates(&self, merge: MergeId) -> Result<Vec<(i64, MergeUpdate)>> {
+        merge::merge_updates(self, merge).await
     }
 
     #[instrument(skip_all)]

@@ -150,7 +150,7 @@ async fn feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone
         ..ImportWrites::default()
     };
     store.apply_import(&writes).await.unwrap();
-    let logged = store.merge_updates(merge.survivor).await.unwrap();
+    let logged = store.merge_updates(merge.id).await.unwrap();
     assert_eq!(
         logged
             .iter()
@@ -173,13 +173,7 @@ async fn feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone
         .unwrap();
 
     // No merge of the survivor is left open: its whole log goes.
-    assert!(
-        store
-            .merge_updates(merge.survivor)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.merge_updates(merge.id).await.unwrap().is_empty());
     assert!(!store.child(merge.survivor).await.unwrap().survives_merge);
     assert_eq!(store.merge(merge.id).await.unwrap().undone_at, Some(at));
     let moved = &a.previous.child.source_records[0];
