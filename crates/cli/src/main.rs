@@ -43,6 +43,9 @@ enum Command {
     /// The review queue: feed records waiting for a person's decision.
     #[command(subcommand)]
     Review(commands::review::ReviewCommand),
+    /// Merge two records found to be one child, and undo merges.
+    #[command(subcommand)]
+    Merge(commands::merge::MergeCommand),
     /// Register and inspect the source systems that feed ContactPoint.
     #[command(subcommand)]
     Source(commands::source::SourceCommand),
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
             Command::Generate(args) => commands::generate::run(args),
             Command::Import(args) => commands::import::run(&cli.database, args).await,
             Command::Review(command) => commands::review::run(&cli.database, command).await,
+            Command::Merge(command) => commands::merge::run(&cli.database, command).await,
             Command::Source(command) => commands::source::run(&cli.database, command).await,
             Command::Bench(bench) => commands::bench::run(&cli.database, bench).await,
         }

@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod error;
 mod headers;
+mod merges;
 mod pages;
 mod queue;
 mod routes;

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use contactpoint_domain::{ContactPointId, SearchInput, SearchQuery};
 use contactpoint_store::{SearchOutcome, Store};
 use serde::{Deserialize, Serialize};
@@ -70,7 +71,7 @@ pub async fn search<S: Store>(
 pub async fn show<S: Store>(
     State(state): State<AppState<S>>,
     Path(id): Path<String>,
-) -> Result<Json<ChildRecord>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = ContactPointId::parse(&id).map_err(|e| {
         ApiError::BadRequest(vec![FieldError {
             field: "contactpoint_id",
@@ -81,5 +82,17 @@ pub async fn show<S: Store>(
     if stored.child.is_archived() {
         return Err(crate::HttpError::NotFound.into());
     }
-    Ok(Json(ChildRecord::new(&stored.child, crate::today())))
+    // A record merged into another leads to it; temporarily, as a merge
+    // can be undone.
+    if let Some(into) = stored.child.merged_into() {
+        let kept = state
+            .store
+            .child(into)
+            .await?
+            .child
+            .contactpoint_id
+            .compact();
+        return Ok(Redirect::temporary(&format!("/api/v1/children/{kept}")).into_response());
+    }
+    Ok(Json(ChildRecord::new(&stored.child, crate::today())).into_response())
 }

@@ -3,6 +3,7 @@
 mod children;
 mod error;
 mod feeds;
+mod merges;
 mod reviews;
 
 use axum::Router;
@@ -25,6 +26,9 @@ pub fn router<S: Store>(settings: &Settings) -> Router<AppState<S>> {
             .route("/reviews", get(reviews::list::<S>))
             .route("/reviews/{review_id}", get(reviews::show::<S>))
             .route("/reviews/{review_id}/decision", post(reviews::decide::<S>))
+            .route("/merges", get(merges::list::<S>).post(merges::create::<S>))
+            .route("/merges/{merge_id}", get(merges::show::<S>))
+            .route("/merges/{merge_id}/undo", post(merges::undo::<S>))
             .route_layer(axum::middleware::from_fn(
                 crate::same_origin::not_from_another_site,
             ));

@@ -3,6 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use contactpoint_domain::ContactPointId;
 use contactpoint_store::Store;
 
@@ -60,14 +61,25 @@ impl ChildPage {
 pub async fn show<S: Store>(
     State(state): State<AppState<S>>,
     Path(id): Path<String>,
-) -> Result<ChildPage, HttpError> {
+) -> Result<Response, HttpError> {
     // A malformed identifier names no child: the same answer as an unknown one.
     let id = ContactPointId::parse(&id).map_err(|_| HttpError::NotFound)?;
     let stored = state.store.child_by_contactpoint_id(id).await?;
     if stored.child.is_archived() {
         return Err(HttpError::NotFound);
     }
+    if let Some(into) = stored.child.merged_into() {
+        let kept = state
+            .store
+            .child(into)
+            .await?
+            .child
+            .contactpoint_id
+            .compact();
+        return Ok(Redirect::to(&format!("/children/{kept}")).into_response());
+    }
     Ok(ChildPage {
         record: ChildRecord::new(&stored.child, crate::today()),
-    })
+    }
+    .into_response())
 }

@@ -3,6 +3,7 @@
 //! name or date of birth ever appears in a URL, a log line or the history.
 
 mod children;
+mod merges;
 mod reviews;
 mod search;
 
@@ -25,6 +26,11 @@ pub fn router<S: Store>(settings: &Settings) -> Router<AppState<S>> {
             .route(
                 "/reviews/{review_id}",
                 get(reviews::show::<S>).post(reviews::decide::<S>),
+            )
+            .route("/merges", get(merges::list::<S>).post(merges::create::<S>))
+            .route(
+                "/merges/{merge_id}",
+                get(merges::show::<S>).post(merges::undo::<S>),
             )
             .route_layer(axum::middleware::from_fn(
                 crate::same_origin::from_our_pages,

@@ -107,19 +107,22 @@ pub struct ReviewPage {
     errors: Vec<(&'static str, String)>,
 }
 
+/// Two sets of particulars side by side, field by field.
+pub fn comparison(left: &Particulars, right: &Particulars) -> Vec<Row> {
+    LABELS
+        .into_iter()
+        .zip(cells(left).into_iter().zip(cells(right)))
+        .map(|(label, (record, candidate))| Row {
+            label,
+            record,
+            candidate,
+        })
+        .collect()
+}
+
 impl ReviewPage {
     fn rows(&self) -> Vec<Row> {
-        let record = cells(&self.review.record);
-        let candidate = cells(&self.review.candidate.particulars);
-        LABELS
-            .into_iter()
-            .zip(record.into_iter().zip(candidate))
-            .map(|(label, (record, candidate))| Row {
-                label,
-                record,
-                candidate,
-            })
-            .collect()
+        comparison(&self.review.record, &self.review.candidate.particulars)
     }
 
     /// The decision already made, in words, once the review is closed.

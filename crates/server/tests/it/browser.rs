@@ -94,7 +94,13 @@ async fn the_pages_pass_the_browser_and_accessibility_tests() {
     let Some(dir) = browser_tests_or_skip() else {
         return;
     };
-    let children = children();
+    let mut children = children();
+    let (keep, other) = crate::merges::two_records();
+    let merge_ids = (
+        keep.contactpoint_id.compact(),
+        other.contactpoint_id.compact(),
+    );
+    children.extend([keep, other]);
     let (sources, feed) = (review_sources(), twins());
     let seed = Seed {
         children: &children,
@@ -112,6 +118,8 @@ async fn the_pages_pass_the_browser_and_accessibility_tests() {
         &[
             ("CONTACTPOINT_SEARCH_CHILD_ID", &search_child),
             ("CONTACTPOINT_SHIELDED_CHILD_ID", &shielded_child),
+            ("CONTACTPOINT_MERGE_KEEP_ID", &merge_ids.0),
+            ("CONTACTPOINT_MERGE_OTHER_ID", &merge_ids.1),
         ],
     )
     .await;

@@ -5,5 +5,6 @@ mod api;
 mod browser;
 mod feeds;
 mod helpers;
+mod merges;
 mod pages;
 mod reviews;
