@@ -143,3 +143,79 @@ pub(super) async fn merge_updates(
     .await?;
     rows.into_iter().map(MergeUpdateRow::decode).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::str::FromStr;
+
+    use sqlx::migrate::Migrator;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    use super::*;
+    use crate::testing::fixtures::child;
+    use crate::{DatabaseUrl, Store};
+
+    /// The migration rebuilds `children` with foreign keys off: on a
+    /// database that holds children, nothing else may go with the old table.
+    #[tokio::test]
+    async fn the_merges_migration_keeps_every_child_and_its_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let earlier = tempfile::tempdir().unwrap();
+        let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+        for entry in std::fs::read_dir(migrations).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if name.as_str() < "20261201000010" {
+                std::fs::copy(&path, earlier.path().join(name)).unwrap();
+            }
+        }
+        let url = DatabaseUrl::sqlite_in(dir.path());
+        let options = SqliteConnectOptions::from_str(url.expose())
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        Migrator::new(earlier.path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        let children = [child(1), child(2)];
+        let rows = crate::record::Rows::from_children(&children).unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        Sqlite::insert_rows(&mut tx, &rows, crate::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        pool.close().await;
+
+        let store = Sqlite::open(&url).await.unwrap();
+
+        for expected in &children {
+            assert_eq!(&store.child(expected.id).await.unwrap().child, expected);
+        }
+        let keys = crate::child_search_keys(&children[0]);
+        assert!(!store.candidates(&keys, 1, 10).await.unwrap().is_empty());
+        // The other tables still refer to the rebuilt one.
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        sqlx::query("DELETE FROM children WHERE id = ?")
+            .bind(children[0].id.as_uuid())
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let carers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM carers WHERE child_id = ?")
+            .bind(children[0].id.as_uuid())
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(carers, 0, "deleting a child still deletes its carers");
+    }
+}
