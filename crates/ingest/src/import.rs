@@ -9,7 +9,7 @@ use std::io::BufRead;
 use contactpoint_domain::{
     ChildId, ContactPointId, FeedFormat, RecordField, ReviewId, ReviewStatus, Source, SourceId,
 };
-use contactpoint_linkage::{Model, NoTermFrequencies, Score, TermFrequencies};
+use contactpoint_linkage::{Field, Model, NoTermFrequencies, Score, TermFrequencies};
 use contactpoint_store::{Error, MergeUpdate, NameFrequencies, Review, Store};
 use time::OffsetDateTime;
 
@@ -198,7 +198,8 @@ impl<'a, S: Store> Importer<'a, S> {
         let model = self.model_with(frequencies.as_ref());
         let query = link::profile(record);
         let candidates = batch.candidates(p, |c| link::score(&model, record, &query, c, tf).weight);
-        match link::decide(&model, self.thresholds, record, &candidates, tf) {
+        let decision = link::decide(&model, self.thresholds, record, &candidates, tf);
+        match self.second_from_source(batch, record, decision).await? {
             Decision::Link { child, score } => {
                 let outcome = self.update(batch, child, record, at, Some(score)).await?;
                 batch.remember(source_record, &p.digest);
@@ -226,6 +227,39 @@ impl<'a, S: Store> Importer<'a, S> {
             Decision::New => Ok(self.create(batch, record, at, &p.digest)),
             Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
         }
+    }
+
+    /// A source holds one record per child, so a second record from the
+    /// same source is more likely a brother or sister (twins given
+    /// like-sounding names look, field by field, like one child) than the
+    /// source's own duplicate: it is linked without a person only when an
+    /// NHS number or UPN agrees, and otherwise goes to review.
+    async fn second_from_source(
+        &self,
+        batch: &mut Batch,
+        record: &FeedRecord,
+        decision: Decision,
+    ) -> Result<Decision, ImportError> {
+        let Decision::Link { child, score } = decision else {
+            return Ok(decision);
+        };
+        let identified = score
+            .evidence
+            .iter()
+            .any(|e| matches!(e.field, Field::NhsNumber | Field::Upn) && e.level == "same");
+        let own = &record.source_record;
+        let second = !identified
+            && batch
+                .child(self.store, child)
+                .await?
+                .source_records
+                .iter()
+                .any(|r| r.source == own.source && r.record != own.record);
+        Ok(if second {
+            Decision::Review { child, score }
+        } else {
+            Decision::Link { child, score }
+        })
     }
 
     /// The model for one record: its prior from how many children there

@@ -149,6 +149,37 @@ fn needs_a_person(score: &Score) -> bool {
     })
 }
 
+/// What says two children, not one, however much else agrees: then the
+/// candidate is neither linked to nor offered for review, and the record
+/// is weighed against the others alone. A household shares surname and
+/// address, so siblings look, field by field, like one child; what tells
+/// them apart is this:
+/// - two valid NHS numbers, or two valid UPNs, that differ: each was
+///   checked by its check digit, so they name two children. Only when
+///   forename, surname and date of birth all agree exactly might one be
+///   wrong, and a person decides;
+/// - a forename and a date of birth that both differ (not a typo, not a
+///   nickname, not a slip or a swap): a brother or sister at the same
+///   address.
+fn apart(score: &Score) -> bool {
+    let level = |field: Field| {
+        score
+            .evidence
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.level)
+    };
+    let identifiers_differ = [Field::NhsNumber, Field::Upn]
+        .into_iter()
+        .any(|f| level(f) == Some("different"));
+    let exact = [Field::Forename, Field::Surname, Field::DateOfBirth]
+        .into_iter()
+        .all(|f| level(f) == Some("exact"));
+    let sibling = level(Field::Forename) == Some("different")
+        && level(Field::DateOfBirth) == Some("different");
+    (identifiers_differ && !exact) || sibling
+}
+
 /// The best candidate's score made a probability among all of them: the
 /// record describes a held child with the model's known share, and that
 /// child is one candidate or another. Each candidate's weight already
@@ -185,6 +216,7 @@ pub fn decide(
         .iter()
         .map(|c| (c.child, score(model, record, &query, c, tf)))
         .collect();
+    scored.retain(|(_, score)| !apart(score));
     scored.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
     let others: Vec<f64> = scored.iter().skip(1).map(|(_, s)| s.weight).collect();
     let best = scored
@@ -293,6 +325,39 @@ mod tests {
         let decision = decide_default(&incoming, &[known]);
 
         assert!(matches!(decision, Decision::Review { .. }), "{decision:?}");
+    }
+
+    #[test]
+    fn a_conflicting_nhs_number_with_any_other_difference_is_another_child() {
+        let mut incoming = record("Amelia", "Okonkwo");
+        incoming.nhs_number = Some(NhsNumber::parse("9434765919").unwrap());
+        incoming.date_of_birth = Some(date!(2019 - 05 - 13));
+        let sister = candidate(&record("Amelia", "Okonkwo"), Some("4010232137"));
+        let mut twin = record("Zara", "Okonkwo");
+        twin.nhs_number = Some(NhsNumber::parse("9434765919").unwrap());
+
+        assert_eq!(
+            decide_default(&incoming, std::slice::from_ref(&sister)),
+            Decision::New
+        );
+        assert_eq!(decide_default(&twin, &[sister]), Decision::New);
+    }
+
+    #[test]
+    fn a_sibling_at_the_same_address_is_another_child_and_leaves_the_right_one() {
+        let mut incoming = record("Zara", "Okonkwo");
+        incoming.date_of_birth = Some(date!(2016 - 09 - 21));
+        let sister = candidate(&record("Amelia", "Okonkwo"), None);
+        let herself = candidate(&incoming, None);
+
+        let alone = decide_default(&incoming, std::slice::from_ref(&sister));
+        let beside = decide_default(&incoming, &[sister, herself.clone()]);
+
+        assert_eq!(alone, Decision::New);
+        assert!(
+            matches!(beside, Decision::Link { child, .. } if child == herself.child),
+            "{beside:?}"
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     a_record_saying_too_little_is_rejected_and_stores_nothing,
     a_twin_goes_to_the_review_queue_once,
     a_review_kept_apart_makes_a_child_and_one_linked_joins_the_candidate,
+    a_second_record_from_one_source_links_only_by_an_agreeing_identifier,
 );
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
@@ -308,4 +309,40 @@ mod batches {
         assert_eq!(store.count_children().await.unwrap(), 1);
         assert_eq!(store.pending_reviews(10).await.unwrap().len(), 1);
     }
+}
+
+async fn a_second_record_from_one_source_links_only_by_an_agreeing_identifier(store: impl Store) {
+    let importer = importer(&store);
+    let Outcome::New(amelia) = importer.import(record("nhs-pds", "P1"), AT).await.unwrap() else {
+        panic!("expected a new child");
+    };
+    // A twin whose like-sounding name is one letter off, her NHS number
+    // missing from this record: everything else agrees.
+    let mut amelie = record("nhs-pds", "P2");
+    amelie.given_name = Some(Name::parse("Amelie").unwrap());
+    amelie.nhs_number = None;
+    let duplicate = record("nhs-pds", "P3");
+    let from_school = {
+        let mut r = record("school-census", "S1");
+        r.given_name = Some(Name::parse("Amelie").unwrap());
+        r.nhs_number = None;
+        r
+    };
+
+    let twin = importer.import(amelie, AT).await.unwrap();
+    let same_number = importer.import(duplicate, AT).await.unwrap();
+    let other_source = importer.import(from_school, AT).await.unwrap();
+
+    assert!(
+        matches!(&twin, Outcome::Review(id, _) if *id == amelia),
+        "{twin:?}"
+    );
+    assert!(
+        matches!(&same_number, Outcome::Linked(id, _) if *id == amelia),
+        "{same_number:?}"
+    );
+    assert!(
+        matches!(&other_source, Outcome::Linked(id, _) if *id == amelia),
+        "{other_source:?}"
+    );
 }

@@ -21,6 +21,10 @@ pub struct LinkageArgs {
     /// Where to write the feeds (default: a temporary folder, removed after).
     #[arg(long)]
     pub feeds: Option<PathBuf>,
+    /// Also list this many true children split in two, each record with its
+    /// source, record id and outcome, to look up in the feeds.
+    #[arg(long, default_value_t = 0)]
+    pub show_splits: usize,
 }
 
 /// Pairs among `n` records.
@@ -44,8 +48,14 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     let sources = crate::feeds::register(store, &dir).await?;
     // (source, record id) -> the child it was linked to, if any.
     let mut linked: HashMap<(String, String), String> = HashMap::new();
+    // (source, record id) -> what became of it.
+    let mut outcomes: HashMap<(String, String), &'static str> = HashMap::new();
     let started = Instant::now();
     let (summary, estimates) = crate::feeds::import(store, &sources, &dir, |source, line| {
+        outcomes.insert(
+            (source.id.to_string(), line.source_record_id.clone()),
+            line.outcome,
+        );
         if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
             linked.insert(
                 (source.id.to_string(), line.source_record_id.clone()),
@@ -64,6 +74,8 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     let mut predicted_sizes: HashMap<String, u64> = HashMap::new();
     let mut true_children_of: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
     let mut predicted_of: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+    // The true child -> its records: (source, record id, predicted child).
+    let mut records_of: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
     for (n, row) in truth.records().enumerate() {
         let row = row?;
         let (source, record, key) = (&row[0], &row[1], &row[2]);
@@ -81,6 +93,11 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
             .entry(predicted.clone())
             .or_default()
             .insert(key.to_owned());
+        records_of.entry(key.to_owned()).or_default().push((
+            source.to_owned(),
+            record.to_owned(),
+            predicted.clone(),
+        ));
         predicted_of
             .entry(key.to_owned())
             .or_default()
@@ -93,6 +110,7 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     let recall = together as f64 / actual.max(1) as f64;
     let f1 = 2.0 * precision * recall / (precision + recall).max(1e-12);
     let split = predicted_of.values().filter(|p| p.len() > 1).count();
+    let splits = split_causes(&predicted_of, &records_of, &outcomes, args.show_splits);
     let merged = true_children_of.values().filter(|t| t.len() > 1).count();
     let total = summary.total();
 
@@ -116,6 +134,13 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
         "true children split in two or more: {split}; children holding two or more true ones (merged): {merged}"
     );
     println!(
+        "  split by what became of the records apart: {}",
+        splits.causes
+    );
+    for example in &splits.examples {
+        println!("  split: {example}");
+    }
+    println!(
         "import rate         {:.0} records/s ({total} records in {seconds:.1} s)",
         total as f64 / seconds.max(1e-9)
     );
@@ -129,4 +154,61 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&temporary);
     }
     Ok(())
+}
+
+/// Why true children were split: how many had a record apart waiting in
+/// review, rejected, or made a child of its own; and a few examples.
+struct Splits {
+    causes: String,
+    examples: Vec<String>,
+}
+
+fn split_causes(
+    predicted_of: &HashMap<String, std::collections::HashSet<String>>,
+    records_of: &HashMap<String, Vec<(String, String, String)>>,
+    outcomes: &HashMap<(String, String), &'static str>,
+    show: usize,
+) -> Splits {
+    let mut causes: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    let mut examples = Vec::new();
+    let mut keys: Vec<&String> = predicted_of
+        .iter()
+        .filter(|(_, p)| p.len() > 1)
+        .map(|(k, _)| k)
+        .collect();
+    keys.sort();
+    for key in keys {
+        let Some(records) = records_of.get(key) else {
+            continue;
+        };
+        let outcome = |r: &(String, String, String)| {
+            outcomes
+                .get(&(r.0.clone(), r.1.clone()))
+                .copied()
+                .unwrap_or("unread")
+        };
+        // The cause is the worst outcome among the records: a review or a
+        // rejection leaves a record unlinked; otherwise one made a new child.
+        let seen: Vec<&str> = records.iter().map(outcome).collect();
+        let cause = ["review", "rejected"]
+            .into_iter()
+            .find(|c| seen.contains(c))
+            .unwrap_or("new");
+        *causes.entry(cause).or_default() += 1;
+        if examples.len() < show {
+            let parts: Vec<String> = records
+                .iter()
+                .map(|r| format!("{}/{} {}", r.0, r.1, outcome(r)))
+                .collect();
+            examples.push(format!("{key}: {}", parts.join(", ")));
+        }
+    }
+    Splits {
+        causes: causes
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        examples,
+    }
 }
