@@ -230,10 +230,11 @@ impl<'a, S: Store> Importer<'a, S> {
     }
 
     /// A source holds one record per child, so a second record from the
-    /// same source is more likely a brother or sister (twins given
-    /// like-sounding names look, field by field, like one child) than the
-    /// source's own duplicate: it is linked without a person only when an
-    /// NHS number or UPN agrees, and otherwise goes to review.
+    /// same source under a forename spelt otherwise is more likely a brother
+    /// or sister (twins given like-sounding names look, field by field, like
+    /// one child) than the source's own duplicate: it is linked without a
+    /// person only when an NHS number or UPN agrees, and otherwise goes to
+    /// review. The same forename, surname and date of birth is a duplicate.
     async fn second_from_source(
         &self,
         batch: &mut Batch,
@@ -243,12 +244,22 @@ impl<'a, S: Store> Importer<'a, S> {
         let Decision::Link { child, score } = decision else {
             return Ok(decision);
         };
-        let identified = score
-            .evidence
-            .iter()
-            .any(|e| matches!(e.field, Field::NhsNumber | Field::Upn) && e.level == "same");
+        let level = |field: Field| {
+            score
+                .evidence
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.level)
+        };
+        let identified = [Field::NhsNumber, Field::Upn]
+            .into_iter()
+            .any(|f| level(f) == Some("same"));
+        let duplicate = [Field::Forename, Field::Surname, Field::DateOfBirth]
+            .into_iter()
+            .all(|f| level(f) == Some("exact"));
         let own = &record.source_record;
         let second = !identified
+            && !duplicate
             && batch
                 .child(self.store, child)
                 .await?

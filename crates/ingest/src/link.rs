@@ -140,10 +140,18 @@ pub fn score(
 /// same or a like-sounding name, since a household shares surname and
 /// address and so looks, field by field, like one child; and a different
 /// NHS number or UPN, which two records of one child should not have,
-/// however much else agrees.
+/// however much else agrees. An NHS number or UPN that agrees outweighs
+/// all of these but the other identifier differing: siblings never share
+/// one.
 fn needs_a_person(score: &Score) -> bool {
+    let identified = score
+        .evidence
+        .iter()
+        .any(|e| matches!(e.field, Field::NhsNumber | Field::Upn) && e.level == "same");
     score.evidence.iter().any(|e| match e.field {
-        Field::Forename | Field::NhsNumber | Field::Upn | Field::Gender => e.level == "different",
+        Field::NhsNumber | Field::Upn => e.level == "different",
+        _ if identified => false,
+        Field::Forename | Field::Gender => e.level == "different",
         Field::DateOfBirth => matches!(e.level, "different" | "same_year" | "different_year"),
         _ => false,
     })
@@ -341,6 +349,18 @@ mod tests {
             Decision::New
         );
         assert_eq!(decide_default(&twin, &[sister]), Decision::New);
+    }
+
+    #[test]
+    fn an_agreeing_nhs_number_links_despite_a_date_of_birth_a_person_would_check() {
+        let mut incoming = record("Amelia", "Okonkwo");
+        incoming.nhs_number = Some(NhsNumber::parse("9434765919").unwrap());
+        incoming.date_of_birth = Some(date!(2019 - 09 - 23));
+        let known = candidate(&record("Amelia", "Okonkwo"), Some("9434765919"));
+
+        let decision = decide_default(&incoming, &[known]);
+
+        assert!(matches!(decision, Decision::Link { .. }), "{decision:?}");
     }
 
     #[test]

@@ -322,6 +322,8 @@ async fn a_second_record_from_one_source_links_only_by_an_agreeing_identifier(st
     amelie.given_name = Some(Name::parse("Amelie").unwrap());
     amelie.nhs_number = None;
     let duplicate = record("nhs-pds", "P3");
+    let mut unnumbered = record("nhs-pds", "P4");
+    unnumbered.nhs_number = None;
     let from_school = {
         let mut r = record("school-census", "S1");
         r.given_name = Some(Name::parse("Amelie").unwrap());
@@ -332,6 +334,7 @@ async fn a_second_record_from_one_source_links_only_by_an_agreeing_identifier(st
     let twin = importer.import(amelie, AT).await.unwrap();
     let same_number = importer.import(duplicate, AT).await.unwrap();
     let other_source = importer.import(from_school, AT).await.unwrap();
+    let same_names = importer.import(unnumbered, AT).await.unwrap();
 
     assert!(
         matches!(&twin, Outcome::Review(id, _) if *id == amelia),
@@ -344,5 +347,10 @@ async fn a_second_record_from_one_source_links_only_by_an_agreeing_identifier(st
     assert!(
         matches!(&other_source, Outcome::Linked(id, _) if *id == amelia),
         "{other_source:?}"
+    );
+    // The same forename, surname and date of birth: the source's duplicate.
+    assert!(
+        matches!(&same_names, Outcome::Linked(id, _) if *id == amelia),
+        "{same_names:?}"
     );
 }
