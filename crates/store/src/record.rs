@@ -89,6 +89,7 @@ pub(crate) struct SearchKeyRow {
 
 /// What a search reads of a child: its linkage profile and the summary a
 /// result shows.
+#[derive(PartialEq)]
 pub(crate) struct ProfileRow {
     pub child_id: Uuid,
     pub contactpoint_id: String,
@@ -232,20 +233,8 @@ impl Rows {
             for key in child_search_keys(child) {
                 self.search_keys.push(SearchKeyRow { key, child_id });
             }
-            self.profiles.push(ProfileRow {
-                child_id,
-                contactpoint_id: child.contactpoint_id.compact(),
-                given_name: child.name.value.given.to_string(),
-                family_name: child.name.value.family.to_string(),
-                date_of_birth: child.date_of_birth.value,
-                gender: child.gender.value.as_str(),
-                district: child.postcode().map(|p| p.district().to_owned()),
-                shielded: child.is_shielded(),
-                profile: child_profile(child).encode(),
-                nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
-                upn: child.upn.as_ref().map(|u| u.value.to_string()),
-            });
         }
+        self.profiles.extend(profile_row(child));
         for record in &child.source_records {
             self.source_records.push(SourceRecordRow {
                 source: record.source.to_string(),
@@ -254,6 +243,117 @@ impl Rows {
             });
         }
         Ok(())
+    }
+}
+
+/// The search profile of a child a search may find.
+fn profile_row(child: &Child) -> Option<ProfileRow> {
+    searchable(child).then(|| ProfileRow {
+        child_id: child.id.as_uuid(),
+        contactpoint_id: child.contactpoint_id.compact(),
+        given_name: child.name.value.given.to_string(),
+        family_name: child.name.value.family.to_string(),
+        date_of_birth: child.date_of_birth.value,
+        gender: child.gender.value.as_str(),
+        district: child.postcode().map(|p| p.district().to_owned()),
+        shielded: child.is_shielded(),
+        profile: child_profile(child).encode(),
+        nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
+        upn: child.upn.as_ref().map(|u| u.value.to_string()),
+    })
+}
+
+/// What replacing children changes, part by part: the child rows in full,
+/// and of the other tables only what differs from the records replaced.
+/// An update from a feed mostly adds a source record and a few keys; a
+/// row deleted and written back unchanged costs as much as a real change,
+/// in index pages all over the file.
+pub(crate) struct Changes {
+    /// The children's rows; the carers, services and profiles of those
+    /// whose carers, services or profile changed (all of them, replaced);
+    /// only the search keys and source records added; the name counts'
+    /// differences.
+    pub rows: Rows,
+    pub replaced_carers: Vec<Uuid>,
+    pub replaced_involvements: Vec<Uuid>,
+    pub replaced_profiles: Vec<Uuid>,
+    pub removed_keys: Vec<SearchKeyRow>,
+    pub removed_source_records: Vec<SourceRecordRow>,
+}
+
+impl Changes {
+    pub fn of(updates: &[crate::ChildUpdate]) -> Result<Self> {
+        use std::collections::HashSet;
+        let mut rows = Rows::updating(updates)?;
+        let (mut carers, mut involvements, mut profiles) =
+            (HashSet::new(), HashSet::new(), HashSet::new());
+        let mut added_keys = HashSet::new();
+        let mut added_records = HashSet::new();
+        let mut removed_keys = Vec::new();
+        let mut removed_source_records = Vec::new();
+        let keys_of = |child: &Child| -> HashSet<i64> {
+            if searchable(child) {
+                child_search_keys(child).into_iter().collect()
+            } else {
+                HashSet::new()
+            }
+        };
+        for update in updates {
+            let (old, new) = (&update.previous.child, &update.child);
+            let id = new.id.as_uuid();
+            if old.carers != new.carers {
+                carers.insert(id);
+            }
+            if old.involvements != new.involvements
+                || old.sensitive_involvements != new.sensitive_involvements
+            {
+                involvements.insert(id);
+            }
+            if profile_row(old) != profile_row(new) {
+                profiles.insert(id);
+            }
+            let (before, after) = (keys_of(old), keys_of(new));
+            for &key in before.difference(&after) {
+                removed_keys.push(SearchKeyRow { key, child_id: id });
+            }
+            added_keys.extend(after.difference(&before).map(|&key| (key, id)));
+            for record in &old.source_records {
+                if !new.source_records.contains(record) {
+                    removed_source_records.push(SourceRecordRow {
+                        source: record.source.to_string(),
+                        record_id: record.record.to_string(),
+                        child_id: id,
+                    });
+                }
+            }
+            for record in &new.source_records {
+                if !old.source_records.contains(record) {
+                    added_records.insert((record.source.to_string(), record.record.to_string()));
+                }
+            }
+        }
+        rows.carers.retain(|r| carers.contains(&r.child_id));
+        rows.involvements
+            .retain(|r| involvements.contains(&r.child_id));
+        rows.profiles.retain(|r| profiles.contains(&r.child_id));
+        rows.search_keys
+            .retain(|k| added_keys.contains(&(k.key, k.child_id)));
+        rows.source_records
+            .retain(|r| added_records.contains(&(r.source.clone(), r.record_id.clone())));
+        removed_keys.sort_unstable_by_key(|k| (k.key, k.child_id));
+        let sorted = |set: HashSet<Uuid>| {
+            let mut ids: Vec<Uuid> = set.into_iter().collect();
+            ids.sort_unstable();
+            ids
+        };
+        Ok(Self {
+            rows,
+            replaced_carers: sorted(carers),
+            replaced_involvements: sorted(involvements),
+            replaced_profiles: sorted(profiles),
+            removed_keys,
+            removed_source_records,
+        })
     }
 }
 

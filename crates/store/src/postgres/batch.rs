@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::Postgres;
 use crate::record::{
-    HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
+    Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
 use crate::{
     Candidate, ChildUpdate, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
@@ -245,7 +245,8 @@ pub(super) async fn write_updates(
     if updates.is_empty() {
         return Ok(());
     }
-    let rows = Rows::updating(updates)?;
+    let changes = Changes::of(updates)?;
+    let rows = &changes.rows;
     let history = updates
         .iter()
         .map(|u| serde_json::to_string(&u.previous.child))
@@ -316,15 +317,45 @@ pub(super) async fn write_updates(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let ids: Vec<Uuid> = c.iter().map(|r| r.id).collect();
-    for delete in [
-        "DELETE FROM carers WHERE child_id = ANY($1)",
-        "DELETE FROM involvements WHERE child_id = ANY($1)",
-        "DELETE FROM source_records WHERE child_id = ANY($1)",
-        "DELETE FROM search_keys WHERE child_id = ANY($1)",
-        "DELETE FROM search_profiles WHERE child_id = ANY($1)",
+    for (delete, ids) in [
+        (
+            "DELETE FROM carers WHERE child_id = ANY($1)",
+            &changes.replaced_carers,
+        ),
+        (
+            "DELETE FROM involvements WHERE child_id = ANY($1)",
+            &changes.replaced_involvements,
+        ),
+        (
+            "DELETE FROM search_profiles WHERE child_id = ANY($1)",
+            &changes.replaced_profiles,
+        ),
     ] {
-        sqlx::query(delete).bind(&ids).execute(&mut *conn).await?;
+        if !ids.is_empty() {
+            sqlx::query(delete).bind(ids).execute(&mut *conn).await?;
+        }
     }
-    Postgres::insert_parts(conn, &rows).await
+    let removed = &changes.removed_source_records;
+    if !removed.is_empty() {
+        sqlx::query(
+            "DELETE FROM source_records s USING UNNEST($1::text[], $2::text[]) AS t(source, record_id) \
+             WHERE s.source = t.source AND s.record_id = t.record_id",
+        )
+        .bind(removed.iter().map(|r| r.source.as_str()).collect::<Vec<_>>())
+        .bind(removed.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let keys = &changes.removed_keys;
+    if !keys.is_empty() {
+        sqlx::query(
+            "DELETE FROM search_keys s USING UNNEST($1::int8[], $2::uuid[]) AS t(key, child_id) \
+             WHERE s.key = t.key AND s.child_id = t.child_id",
+        )
+        .bind(keys.iter().map(|k| k.key).collect::<Vec<_>>())
+        .bind(keys.iter().map(|k| k.child_id).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Postgres::insert_parts(conn, rows).await
 }

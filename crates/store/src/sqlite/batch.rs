@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::record::{
-    HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
+    Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
 use crate::{
     Candidate, ChildUpdate, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
@@ -244,7 +244,8 @@ pub(super) async fn write_updates(
     if updates.is_empty() {
         return Ok(());
     }
-    let rows = Rows::updating(updates)?;
+    let changes = Changes::of(updates)?;
+    let rows = &changes.rows;
     let history = updates
         .iter()
         .map(|u| Ok((u, serde_json::to_string(&u.previous.child)?)))
@@ -297,17 +298,56 @@ pub(super) async fn write_updates(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let json = ids_json(rows.children.iter().map(|r| r.id))?;
-    for delete in [
-        "DELETE FROM carers WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
-        "DELETE FROM involvements WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
-        "DELETE FROM source_records WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
-        "DELETE FROM search_keys WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
-        "DELETE FROM bulk_search_keys WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
-        "DELETE FROM search_profiles WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+    for (delete, ids) in [
+        (
+            "DELETE FROM carers WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+            &changes.replaced_carers,
+        ),
+        (
+            "DELETE FROM involvements WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+            &changes.replaced_involvements,
+        ),
+        (
+            "DELETE FROM search_profiles WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+            &changes.replaced_profiles,
+        ),
     ] {
-        sqlx::query(delete).bind(&json).execute(&mut *conn).await?;
+        if !ids.is_empty() {
+            let json = ids_json(ids.iter().copied())?;
+            sqlx::query(delete).bind(json).execute(&mut *conn).await?;
+        }
     }
-    Sqlite::insert_search_keys(conn, &rows).await?;
-    Sqlite::insert_parts(conn, &rows).await
+    if !changes.removed_source_records.is_empty() {
+        let pairs: Vec<(&str, &str)> = changes
+            .removed_source_records
+            .iter()
+            .map(|r| (r.source.as_str(), r.record_id.as_str()))
+            .collect();
+        sqlx::query(
+            "DELETE FROM source_records WHERE (source, record_id) IN \
+             (SELECT value ->> 0, value ->> 1 FROM json_each(?1))",
+        )
+        .bind(serde_json::to_string(&pairs)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !changes.removed_keys.is_empty() {
+        let pairs: Vec<(i64, String)> = changes
+            .removed_keys
+            .iter()
+            .map(|k| (k.key, k.child_id.simple().to_string()))
+            .collect();
+        let json = serde_json::to_string(&pairs)?;
+        // A bulk load's keys wait in bulk_search_keys until it finishes.
+        for delete in [
+            "DELETE FROM search_keys WHERE (key, child_id) IN \
+             (SELECT value ->> 0, unhex(value ->> 1) FROM json_each(?1))",
+            "DELETE FROM bulk_search_keys WHERE (child_id, key) IN \
+             (SELECT unhex(value ->> 1), value ->> 0 FROM json_each(?1))",
+        ] {
+            sqlx::query(delete).bind(&json).execute(&mut *conn).await?;
+        }
+    }
+    Sqlite::insert_search_keys(conn, rows).await?;
+    Sqlite::insert_parts(conn, rows).await
 }

@@ -14,6 +14,7 @@ crate::conformance!(
     an_import_batch_with_a_stale_update_writes_nothing,
     a_batch_of_key_sets_finds_what_each_set_finds_alone,
     a_batch_of_name_counts_equals_the_counts_one_by_one,
+    an_update_writes_what_changed_and_reads_back_whole,
 );
 
 fn record(source: &str, id: &str) -> SourceRecordRef {
@@ -219,4 +220,76 @@ async fn a_batch_of_name_counts_equals_the_counts_one_by_one(store: impl Store) 
         assert_eq!(*counts, store.name_counts(surname, forename).await.unwrap());
     }
     assert_eq!((batch[0].surname, batch[0].children), (3, 4));
+}
+
+/// An update writes only the parts that differ: what it leaves must read
+/// back as the whole new record, found by its new keys and not its old.
+async fn an_update_writes_what_changed_and_reads_back_whole(store: impl Store) {
+    let (existing, neighbour) = (child(21), child(22));
+    store
+        .insert_children(&[existing.clone(), neighbour.clone()])
+        .await
+        .unwrap();
+    let previous = store.child(existing.id).await.unwrap();
+    let mut changed = existing.clone();
+    changed.name.value = person("Zara", "Quint");
+    changed.previous_names.clear();
+    changed.preferred_given_name = None;
+    changed.source_records.remove(0);
+    changed.source_records.push(record("youth-justice", "Y21"));
+    changed.involvements.pop();
+    let writes = ImportWrites {
+        updates: vec![ChildUpdate {
+            child: changed.clone(),
+            previous,
+        }],
+        ..ImportWrites::default()
+    };
+
+    store.apply_import(&writes).await.unwrap();
+
+    assert_eq!(store.child(existing.id).await.unwrap().child, changed);
+    assert_eq!(store.child(neighbour.id).await.unwrap().child, neighbour);
+    let by_new = store
+        .candidates(&child_search_keys(&changed), 1, 10)
+        .await
+        .unwrap();
+    assert!(by_new.iter().any(|c| c.summary.child_id == existing.id));
+    let found = by_new
+        .iter()
+        .find(|c| c.summary.child_id == existing.id)
+        .unwrap();
+    assert_eq!(found.summary.given_name.as_str(), "Zara");
+    let old_only: Vec<i64> = child_search_keys(&existing)
+        .into_iter()
+        .filter(|k| !child_search_keys(&changed).contains(k))
+        .collect();
+    let by_old = store.candidates(&old_only, 1, 10).await.unwrap();
+    assert!(
+        by_old.iter().all(|c| c.summary.child_id != existing.id),
+        "{by_old:?}"
+    );
+    assert_eq!(
+        store
+            .child_by_source_record(&existing.source_records[0])
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .child_by_source_record(&record("youth-justice", "Y21"))
+            .await
+            .unwrap(),
+        Some(existing.id)
+    );
+    assert_eq!(
+        store
+            .name_counts("okonkwo", "amelia")
+            .await
+            .unwrap()
+            .surname,
+        1,
+        "only the neighbour is still an Okonkwo"
+    );
 }
