@@ -20,7 +20,7 @@ use crate::record::{Action, FeedRecord};
 
 /// How many candidates the store returns for a record, and how many of the
 /// best are weighed for the decision.
-pub(crate) const CANDIDATES: usize = 50;
+pub(crate) const CANDIDATES: usize = 20;
 const BEST: usize = 3;
 
 /// A record of the batch as read before any is decided.

@@ -70,7 +70,13 @@ impl Sqlite {
             // instead of copying pages into its own.
             .page_size(16_384)
             .pragma("cache_size", "-262144")
-            .pragma("mmap_size", "1099511627776");
+            .pragma("mmap_size", "1099511627776")
+            // An import batch dirties pages all over the file; checkpointing
+            // every 16,384 pages (256 MiB of log) instead of SQLite's 1,000
+            // copies a page rewritten by several batches back once, not
+            // each time (bench linkage at 100,000 children: 4,381 to 4,930
+            // records/s, a quarter less written).
+            .pragma("wal_autocheckpoint", "16384");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
