@@ -70,7 +70,10 @@ pub type ImportError = Error;
 /// How many records an import reads, decides and writes at once: large
 /// enough that the store's calls and its transaction are shared by many
 /// records, small enough that memory stays flat and a crash redoes little.
-pub const BATCH: usize = 1_000;
+/// A page that several updates of a batch touch is written once: 4,000
+/// imported 25 % faster than 1,000 at 100,000 children (bench linkage,
+/// 4,800-5,000 to 6,150-6,400 records/s), for about 400 MiB more memory.
+pub const BATCH: usize = 4_000;
 
 /// How often a batch is decided again when a child it changes was changed
 /// meanwhile by another writer.
