@@ -82,6 +82,9 @@ pub(crate) struct Batch {
     /// Records applied to children holding a merge, for an unmerge to
     /// replay.
     merge_updates: Vec<MergeUpdate>,
+    /// Children a review waiting for a decision names (read, or queued by
+    /// the batch).
+    awaiting_review: BTreeSet<ChildId>,
 }
 
 /// The blocking keys of a feed record, as the store indexes children.
@@ -218,6 +221,12 @@ impl<S: Store> Importer<'_, S> {
         for stored in self.store.children(&wanted).await? {
             batch.read(stored);
         }
+        batch.awaiting_review = self
+            .store
+            .awaiting_review(&wanted)
+            .await?
+            .into_iter()
+            .collect();
         Ok((prepared, batch))
     }
 }
@@ -357,7 +366,14 @@ impl Batch {
     }
 
     pub fn queue_review(&mut self, review: Review, candidate: ContactPointId) {
+        self.awaiting_review.insert(review.candidate);
         self.reviews.push((review, candidate));
+    }
+
+    /// Whether a review waiting for a decision names the child. A child
+    /// the batch did not read beforehand counts as not named.
+    pub fn awaits_review(&self, child: ChildId) -> bool {
+        self.awaiting_review.contains(&child)
     }
 
     /// The record's candidates: the store's, less those the batch changed,

@@ -238,6 +238,9 @@ impl<'a, S: Store> Importer<'a, S> {
     /// one child) than the source's own duplicate: it is linked without a
     /// person only when an NHS number or UPN agrees, and otherwise goes to
     /// review. The same forename, surname and date of birth is a duplicate.
+    /// So too a record under a forename spelt otherwise for a child that a
+    /// review waiting for a decision names: a twin's record waiting there
+    /// and this one are likely one child, and a person decides both.
     async fn second_from_source(
         &self,
         batch: &mut Batch,
@@ -261,6 +264,7 @@ impl<'a, S: Store> Importer<'a, S> {
             .into_iter()
             .all(|f| level(f) == Some("exact"));
         let own = &record.source_record;
+        let forename_exact = level(Field::Forename) == Some("exact");
         let second = !identified
             && !duplicate
             && batch
@@ -269,6 +273,8 @@ impl<'a, S: Store> Importer<'a, S> {
                 .source_records
                 .iter()
                 .any(|r| r.source == own.source && r.record != own.record);
+        let beside_a_waiting_one = !identified && !forename_exact && batch.awaits_review(child);
+        let second = second || beside_a_waiting_one;
         Ok(if second {
             Decision::Review { child, score }
         } else {

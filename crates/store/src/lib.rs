@@ -379,6 +379,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         status: ReviewStatus,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Those of `children` that a review waiting for a decision (pending or
+    /// deferred) names as the child its record may be.
+    fn awaiting_review(
+        &self,
+        children: &[ChildId],
+    ) -> impl Future<Output = Result<Vec<ChildId>>> + Send;
+
     /// Reviews waiting for a decision (pending or deferred), oldest first,
     /// at most `limit`.
     fn pending_reviews(&self, limit: u32) -> impl Future<Output = Result<Vec<Review>>> + Send;

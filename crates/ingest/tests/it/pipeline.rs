@@ -17,6 +17,7 @@ crate::on_both_backends!(
     a_twin_goes_to_the_review_queue_once,
     a_review_kept_apart_makes_a_child_and_one_linked_joins_the_candidate,
     a_second_record_from_one_source_links_only_by_an_agreeing_identifier,
+    a_record_like_one_waiting_for_review_waits_too,
 );
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
@@ -352,5 +353,41 @@ async fn a_second_record_from_one_source_links_only_by_an_agreeing_identifier(st
     assert!(
         matches!(&same_names, Outcome::Linked(id, _) if *id == amelia),
         "{same_names:?}"
+    );
+}
+
+async fn a_record_like_one_waiting_for_review_waits_too(store: impl Store) {
+    let importer = importer(&store);
+    let mut leo = record("nhs-pds", "P1");
+    leo.given_name = Some(Name::parse("Leo").unwrap());
+    let Outcome::New(child) = importer.import(leo, AT).await.unwrap() else {
+        panic!("expected a new child");
+    };
+    // Leo's twin Leon: from the same source, so held for a person.
+    let mut leon = record("nhs-pds", "P2");
+    leon.given_name = Some(Name::parse("Leon").unwrap());
+    leon.nhs_number = None;
+    let held = importer.import(leon.clone(), AT).await.unwrap();
+    let mut at_school = leon;
+    at_school.source_record = record("school-census", "S2").source_record;
+
+    let outcome = importer.import(at_school, AT).await.unwrap();
+
+    assert!(
+        matches!(&held, Outcome::Review(id, _) if *id == child),
+        "{held:?}"
+    );
+    assert!(
+        matches!(&outcome, Outcome::Review(id, _) if *id == child),
+        "{outcome:?}"
+    );
+    // Leo's own school record still links: its forename agrees exactly.
+    let mut leo_at_school = record("school-census", "S1");
+    leo_at_school.given_name = Some(Name::parse("Leo").unwrap());
+    leo_at_school.nhs_number = None;
+    let own = importer.import(leo_at_school, AT).await.unwrap();
+    assert!(
+        matches!(&own, Outcome::Linked(id, _) if *id == child),
+        "{own:?}"
     );
 }

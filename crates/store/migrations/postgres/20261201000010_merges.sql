@@ -30,3 +30,8 @@ CREATE TABLE merge_updates (
     received_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX merge_updates_survivor ON merge_updates (survivor_id, seq);
+
+-- The children a review waiting for a decision names: a record like one
+-- still waiting (a twin's, say) is held back for a person too.
+CREATE INDEX reviews_open_candidate ON reviews (candidate_id)
+    WHERE status IN ('pending', 'deferred');

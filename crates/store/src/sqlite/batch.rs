@@ -17,7 +17,7 @@ use crate::{
 
 /// Child ids as a JSON array of hex strings, for `unhex(value)`: SQLite's
 /// JSON has no blobs.
-fn ids_json(ids: impl IntoIterator<Item = Uuid>) -> Result<String> {
+pub(super) fn ids_json(ids: impl IntoIterator<Item = Uuid>) -> Result<String> {
     let hex: Vec<String> = ids.into_iter().map(|id| id.simple().to_string()).collect();
     Ok(serde_json::to_string(&hex)?)
 }

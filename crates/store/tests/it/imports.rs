@@ -15,6 +15,7 @@ crate::conformance!(
     a_batch_of_key_sets_finds_what_each_set_finds_alone,
     a_batch_of_name_counts_equals_the_counts_one_by_one,
     an_update_writes_what_changed_and_reads_back_whole,
+    the_children_a_waiting_review_names_are_known_until_it_is_decided,
 );
 
 fn record(source: &str, id: &str) -> SourceRecordRef {
@@ -292,4 +293,29 @@ async fn an_update_writes_what_changed_and_reads_back_whole(store: impl Store) {
         1,
         "only the neighbour is still an Okonkwo"
     );
+}
+
+async fn the_children_a_waiting_review_names_are_known_until_it_is_decided(store: impl Store) {
+    let (named, other) = (child(31), child(32));
+    store
+        .insert_children(&[named.clone(), other.clone()])
+        .await
+        .unwrap();
+    let waiting = review(record("school-census", "S-TWIN"), named.id);
+    let writes = ImportWrites {
+        reviews: vec![waiting.clone()],
+        ..ImportWrites::default()
+    };
+    store.apply_import(&writes).await.unwrap();
+
+    let before = store.awaiting_review(&[named.id, other.id]).await.unwrap();
+    store
+        .decide_review(waiting.id, ReviewStatus::KeptApart)
+        .await
+        .unwrap();
+    let after = store.awaiting_review(&[named.id, other.id]).await.unwrap();
+
+    assert_eq!(before, vec![named.id]);
+    assert!(after.is_empty(), "{after:?}");
+    assert!(store.awaiting_review(&[]).await.unwrap().is_empty());
 }
