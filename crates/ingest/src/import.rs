@@ -250,21 +250,10 @@ impl<'a, S: Store> Importer<'a, S> {
         let Decision::Link { child, score } = decision else {
             return Ok(decision);
         };
-        let level = |field: Field| {
-            score
-                .evidence
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| e.level)
-        };
-        let identified = [Field::NhsNumber, Field::Upn]
-            .into_iter()
-            .any(|f| level(f) == Some("same"));
-        let duplicate = [Field::Forename, Field::Surname, Field::DateOfBirth]
-            .into_iter()
-            .all(|f| level(f) == Some("exact"));
+        let identified = link::identified(&score);
+        let duplicate = link::same_identity(&score);
         let own = &record.source_record;
-        let forename_exact = level(Field::Forename) == Some("exact");
+        let forename_exact = link::level(&score, Field::Forename) == Some("exact");
         let second = !identified
             && !duplicate
             && batch

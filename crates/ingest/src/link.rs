@@ -144,10 +144,7 @@ pub fn score(
 /// all of these but the other identifier differing: siblings never share
 /// one.
 fn needs_a_person(score: &Score) -> bool {
-    let identified = score
-        .evidence
-        .iter()
-        .any(|e| matches!(e.field, Field::NhsNumber | Field::Upn) && e.level == "same");
+    let identified = identified(score);
     score.evidence.iter().any(|e| match e.field {
         Field::NhsNumber | Field::Upn => e.level == "different",
         _ if identified => false,
@@ -170,22 +167,35 @@ fn needs_a_person(score: &Score) -> bool {
 ///   nickname, not a slip or a swap): a brother or sister at the same
 ///   address.
 fn apart(score: &Score) -> bool {
-    let level = |field: Field| {
-        score
-            .evidence
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.level)
-    };
     let identifiers_differ = [Field::NhsNumber, Field::Upn]
         .into_iter()
-        .any(|f| level(f) == Some("different"));
-    let exact = [Field::Forename, Field::Surname, Field::DateOfBirth]
+        .any(|f| level(score, f) == Some("different"));
+    let sibling = level(score, Field::Forename) == Some("different")
+        && level(score, Field::DateOfBirth) == Some("different");
+    (identifiers_differ && !same_identity(score)) || sibling
+}
+
+/// The comparison level a score found for a field, if it compared it.
+pub(crate) fn level(score: &Score, field: Field) -> Option<&'static str> {
+    score
+        .evidence
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.level)
+}
+
+/// An NHS number or a UPN agrees.
+pub(crate) fn identified(score: &Score) -> bool {
+    [Field::NhsNumber, Field::Upn]
         .into_iter()
-        .all(|f| level(f) == Some("exact"));
-    let sibling = level(Field::Forename) == Some("different")
-        && level(Field::DateOfBirth) == Some("different");
-    (identifiers_differ && !exact) || sibling
+        .any(|f| level(score, f) == Some("same"))
+}
+
+/// Forename, surname and date of birth all agree exactly.
+pub(crate) fn same_identity(score: &Score) -> bool {
+    [Field::Forename, Field::Surname, Field::DateOfBirth]
+        .into_iter()
+        .all(|f| level(score, f) == Some("exact"))
 }
 
 /// The best candidate's score made a probability among all of them: the
