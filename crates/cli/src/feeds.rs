@@ -163,15 +163,17 @@ fn describe(source: &Source, estimate: &Estimate) -> String {
 /// Imports the three feeds in `dir` through the pipeline, one after the
 /// other, each with weights estimated from it, with a progress bar; `each`
 /// hears every report line with its source. Returns the summary over all
-/// three and what each estimation found.
+/// three and what each estimation found. `batch` records go at a time.
 pub async fn import<S: Store>(
     store: &S,
     sources: &[Source],
     dir: &Path,
+    batch: usize,
     mut each: impl FnMut(&Source, &ReportLine),
 ) -> anyhow::Result<(Summary, Vec<String>)> {
     let registry = Registry(sources.to_vec());
     let mut importer = Importer::new(store, &registry);
+    importer.batch = batch;
     let mut summary = Summary::default();
     let mut estimates = Vec::new();
     for (source, feed) in sources.iter().zip(&FEEDS) {

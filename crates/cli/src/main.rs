@@ -26,6 +26,14 @@ fn parse_children(value: &str) -> Result<u64, String> {
     }
 }
 
+/// Reads a batch size: 1 to 100,000 records.
+fn parse_batch(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err("give a batch of 1 to 100000 records, such as 4000".to_owned()),
+    }
+}
+
 /// ContactPoint: who else is working with this child, and how to reach them.
 #[derive(Parser)]
 #[command(name = "contactpoint", version, about, long_about = None)]

@@ -89,6 +89,9 @@ pub struct Importer<'a, S> {
     /// Numbers new children: a function, so that the CLI can draw them
     /// from the store's sequence.
     pub next_contactpoint_id: &'a (dyn Fn() -> ContactPointId + Send + Sync),
+    /// How many records [`Importer::import_all`] takes at once ([`BATCH`]
+    /// unless told; at least 1).
+    pub batch: usize,
 }
 
 impl<'a, S: Store> Importer<'a, S> {
@@ -102,6 +105,7 @@ impl<'a, S: Store> Importer<'a, S> {
             authority,
             dry_run: false,
             next_contactpoint_id: &random_contactpoint_id,
+            batch: BATCH,
         }
     }
 
@@ -300,7 +304,7 @@ impl<'a, S: Store> Importer<'a, S> {
             // Rejected rows keep their place among the records' lines.
             let mut lines: Vec<Option<ReportLine>> = Vec::new();
             let mut batch = Vec::new();
-            for record in records.by_ref().take(BATCH) {
+            for record in records.by_ref().take(self.batch.max(1)) {
                 match record {
                     Ok(record) => {
                         lines.push(None);

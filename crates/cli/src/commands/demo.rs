@@ -32,6 +32,9 @@ pub struct Args {
     /// The generator's seed.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// How many feed records are linked and written at once.
+    #[arg(long, default_value_t = BATCH, value_parser = crate::parse_batch)]
+    pub batch: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,7 +90,7 @@ pub async fn run(database: &DatabaseArgs, args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-        let (children, examples) = fill(&store, &plan).await?;
+        let (children, examples) = fill(&store, &plan, args.batch).await?;
         print_examples(&examples);
         super::serve::serve(
             store,
@@ -223,7 +226,11 @@ fn print_examples(examples: &[String]) {
 /// those children as those people would. Imports are idempotent, so a load
 /// that was interrupted is simply run again. Returns how many children are
 /// stored, and a few to search for.
-async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<(u64, Vec<String>)> {
+async fn fill<S: Store>(
+    store: &S,
+    plan: &Plan,
+    batch: usize,
+) -> anyhow::Result<(u64, Vec<String>)> {
     if plan.loaded {
         let stored = store.count_children().await?;
         println!("Reusing the {stored} children already loaded.");
@@ -240,7 +247,7 @@ async fn fill<S: Store>(store: &S, plan: &Plan) -> anyhow::Result<(u64, Vec<Stri
     let sources = crate::feeds::register(store, &plan.feeds).await?;
     let truth = read_truth(&plan.feeds)?;
     let mut children_of: HashMap<String, ContactPointId> = HashMap::new();
-    let (summary, _) = crate::feeds::import(store, &sources, &plan.feeds, |source, line| {
+    let (summary, _) = crate::feeds::import(store, &sources, &plan.feeds, batch, |source, line| {
         let record = (source.id.to_string(), line.source_record_id.clone());
         if let (Some(key), Ok(id)) = (
             truth.get(&record),

@@ -42,6 +42,10 @@ pub struct Args {
     /// of using those kept from its first import.
     #[arg(long)]
     estimate: bool,
+    /// How many records are linked and written at once: each batch is one
+    /// transaction, and memory grows with it.
+    #[arg(long, default_value_t = contactpoint_ingest::BATCH, value_parser = crate::parse_batch)]
+    batch: usize,
 }
 
 /// A probability strictly between 0 and 1.
@@ -110,6 +114,7 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     let registry = Registry(store.sources().await?);
     let mut importer = Importer::new(store, &registry);
     importer.dry_run = args.dry_run;
+    importer.batch = args.batch;
     importer.thresholds = Thresholds {
         link: args.link_at,
         review: args.review_at,

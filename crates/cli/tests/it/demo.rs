@@ -95,6 +95,9 @@ async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_childre
             "demo",
             "--children",
             "3000",
+            // Small batches, so that a kill finds some written and some not.
+            "--batch",
+            "250",
         ])
         .args(["--listen", "127.0.0.1:0"])
         .env_remove("CONTACTPOINT_DATABASE_URL")
@@ -102,10 +105,17 @@ async fn a_demo_load_killed_midway_resumes_without_losing_or_duplicating_childre
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until some batches are stored, then kill without warning.
-    let db = data.join("contactpoint.db");
+    // Wait until some batches are stored (in the database or its log, which
+    // is copied back only every 256 MiB), then kill without warning.
+    let stored = || {
+        ["contactpoint.db", "contactpoint.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(data.join(f)).ok())
+            .map(|m| m.len())
+            .sum::<u64>()
+    };
     for _ in 0..600 {
-        if std::fs::metadata(&db).is_ok_and(|m| m.len() > 3 * 1024 * 1024) {
+        if stored() > 3 * 1024 * 1024 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

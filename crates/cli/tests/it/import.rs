@@ -27,6 +27,9 @@ fn import_args<'a>(database: &'a str, feed: &'a Path, report: &'a Path) -> Vec<&
         feed.to_str().unwrap(),
         "--report",
         report.to_str().unwrap(),
+        // Small batches, so that a kill finds some written and some not.
+        "--batch",
+        "250",
     ]);
     args
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use contactpoint_ingest::BATCH;
 use contactpoint_store::Store;
 
 use super::PopulationArgs;
@@ -51,19 +52,20 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     // (source, record id) -> what became of it.
     let mut outcomes: HashMap<(String, String), &'static str> = HashMap::new();
     let started = Instant::now();
-    let (summary, estimates) = crate::feeds::import(store, &sources, &dir, |source, line| {
-        outcomes.insert(
-            (source.id.to_string(), line.source_record_id.clone()),
-            line.outcome,
-        );
-        if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
-            linked.insert(
+    let (summary, estimates) =
+        crate::feeds::import(store, &sources, &dir, BATCH, |source, line| {
+            outcomes.insert(
                 (source.id.to_string(), line.source_record_id.clone()),
-                line.contactpoint_id.clone(),
+                line.outcome,
             );
-        }
-    })
-    .await?;
+            if matches!(line.outcome, "new" | "linked" | "updated" | "unchanged") {
+                linked.insert(
+                    (source.id.to_string(), line.source_record_id.clone()),
+                    line.contactpoint_id.clone(),
+                );
+            }
+        })
+        .await?;
     let seconds = started.elapsed().as_secs_f64();
 
     // The truth: (source, record id) -> the true child.
