@@ -325,9 +325,9 @@ async fn a_second_record_from_one_source_links_only_by_an_agreeing_identifier(st
     let duplicate = record("nhs-pds", "P3");
     let mut unnumbered = record("nhs-pds", "P4");
     unnumbered.nhs_number = None;
+    // Another source's record under her own forename.
     let from_school = {
         let mut r = record("school-census", "S1");
-        r.given_name = Some(Name::parse("Amelie").unwrap());
         r.nhs_number = None;
         r
     };
