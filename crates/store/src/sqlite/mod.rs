@@ -9,7 +9,7 @@ use contactpoint_domain::{
 };
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
@@ -25,6 +25,7 @@ use crate::{
 };
 
 mod batch;
+mod insert;
 mod merge;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -128,143 +129,6 @@ impl Sqlite {
             updated_at: row.try_get("updated_at")?,
             survives_merge: row.try_get("survives_merge")?,
         })
-    }
-
-    async fn insert_rows(
-        conn: &mut SqliteConnection,
-        rows: &Rows,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        Self::insert_children_rows(conn, rows, now).await?;
-        Self::insert_search_keys(conn, rows).await?;
-        Self::insert_parts(conn, rows).await
-    }
-
-    async fn insert_children_rows(
-        conn: &mut SqliteConnection,
-        rows: &Rows,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        for chunk in rows.children.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO children (id, contactpoint_id, version, status, shielded, family_name, \
-                 given_name, date_of_birth, gender, postcode, nhs_number, upn, identity, updated_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.id)
-                    .push_bind(&r.contactpoint_id)
-                    .push_bind(1)
-                    .push_bind(r.status)
-                    .push_bind(r.shielded)
-                    .push_bind(&r.family_name)
-                    .push_bind(&r.given_name)
-                    .push_bind(r.date_of_birth)
-                    .push_bind(r.gender)
-                    .push_bind(&r.postcode)
-                    .push_bind(&r.nhs_number)
-                    .push_bind(&r.upn)
-                    .push_bind(&r.identity)
-                    .push_bind(now);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
-    }
-
-    async fn insert_search_keys(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
-        for chunk in rows.search_keys.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new("INSERT INTO search_keys (key, child_id) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.key).push_bind(r.child_id);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
-    }
-
-    /// Search keys held back by a bulk load, in the order children arrive.
-    async fn insert_bulk_search_keys(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
-        let mut keys: Vec<_> = rows.search_keys.iter().collect();
-        keys.sort_unstable_by_key(|k| (k.child_id, k.key));
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new("INSERT INTO bulk_search_keys (child_id, key) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.child_id).push_bind(r.key);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
-    }
-
-    /// Carers, services, profiles and source records: everything but the
-    /// child row and its search keys.
-    async fn insert_parts(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
-        for chunk in rows.carers.chunks(ROWS_PER_STATEMENT) {
-            let mut q =
-                QueryBuilder::new("INSERT INTO carers (child_id, position, relationship, detail) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.child_id)
-                    .push_bind(r.position)
-                    .push_bind(r.relationship)
-                    .push_bind(&r.detail);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        for chunk in rows.involvements.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO involvements (child_id, position, kind, sensitive, organisation, detail) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.child_id)
-                    .push_bind(r.position)
-                    .push_bind(r.kind)
-                    .push_bind(r.sensitive)
-                    .push_bind(&r.organisation)
-                    .push_bind(&r.detail);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        for chunk in rows.profiles.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO search_profiles (child_id, contactpoint_id, given_name, family_name, \
-                 date_of_birth, gender, district, shielded, profile, nhs_number, upn) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.child_id)
-                    .push_bind(&r.contactpoint_id)
-                    .push_bind(&r.given_name)
-                    .push_bind(&r.family_name)
-                    .push_bind(r.date_of_birth)
-                    .push_bind(r.gender)
-                    .push_bind(&r.district)
-                    .push_bind(r.shielded)
-                    .push_bind(&r.profile)
-                    .push_bind(&r.nhs_number)
-                    .push_bind(&r.upn);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        for chunk in rows.name_counts.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new("INSERT INTO name_counts (kind, name, children) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.kind).push_bind(&r.name).push_bind(r.delta);
-            });
-            q.push(
-                " ON CONFLICT (kind, name) DO UPDATE SET children = children + excluded.children",
-            );
-            q.build().execute(&mut *conn).await?;
-        }
-        for chunk in rows.source_records.chunks(ROWS_PER_STATEMENT) {
-            let mut q =
-                QueryBuilder::new("INSERT INTO source_records (source, record_id, child_id) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(&r.source)
-                    .push_bind(&r.record_id)
-                    .push_bind(r.child_id);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
     }
 }
 
