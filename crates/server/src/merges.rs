@@ -139,7 +139,7 @@ pub fn contactpoint_id(field: &'static str, value: &str) -> Result<ContactPointI
     ContactPointId::parse(value).map_err(|_| {
         Refusal::Field(
             field,
-            "Enter a ContactPoint ID as it is shown on the record, such as 7KQ3-9XW2-M4TB".into(),
+            "Enter a ContactPoint ID as it is shown on the record, such as 26JZ-H8R7-2KWZ".into(),
         )
     })
 }
@@ -200,4 +200,18 @@ pub async fn undo<S: Store>(store: &S, id: MergeId) -> Result<Undone, Refusal> {
         replayed_on_restored: undone.replayed_on_restored,
         replayed_on_kept: undone.replayed_on_survivor,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_id_the_form_shows_is_a_real_one() {
+        assert!(ContactPointId::parse("26JZ-H8R7-2KWZ").is_ok());
+        assert!(matches!(
+            contactpoint_id("keep", "26JZ-H8R7-2KWX"),
+            Err(Refusal::Field("keep", _))
+        ));
+    }
 }
