@@ -61,7 +61,10 @@ pub async fn serve<S: Store>(
         .context("cannot read the listening address")?;
     // The "running at" line comes last: scripts and tests read up to it.
     if settings.review_queue {
-        println!("The review queue is at http://{address}/reviews (no sign-in yet: demo only).");
+        println!(
+            "The review queue is at http://{address}/reviews and merges at http://{address}/merges \
+             (no sign-in yet: demo only)."
+        );
     }
     match children {
         Some(n) => println!(
