@@ -85,6 +85,21 @@ pub(crate) struct Batch {
     /// Children a review waiting for a decision names (read, or queued by
     /// the batch).
     awaiting_review: BTreeSet<ChildId>,
+    /// The batch's records by source and household (surname, date of
+    /// birth, postcode), with each one's record id and folded forename.
+    households: HashMap<Household, Vec<(SourceRecordRef, String)>>,
+}
+
+/// A source, and a household as a record describes it.
+type Household = (String, String, time::Date, String);
+
+fn household(record: &FeedRecord) -> Option<Household> {
+    Some((
+        record.source_record.source.to_string(),
+        surname_key(record.family_name.as_ref()?.as_str()),
+        record.date_of_birth?,
+        record.address.as_ref()?.postcode().to_string(),
+    ))
 }
 
 /// The blocking keys of a feed record, as the store indexes children.
@@ -368,6 +383,34 @@ impl Batch {
     pub fn queue_review(&mut self, review: Review, candidate: ContactPointId) {
         self.awaiting_review.insert(review.candidate);
         self.reviews.push((review, candidate));
+    }
+
+    /// Remembers which of the batch's records share a source and a
+    /// household.
+    pub fn note_households(&mut self, records: &[FeedRecord]) {
+        for record in records {
+            if let (Some(key), Some(given)) = (household(record), &record.given_name) {
+                self.households
+                    .entry(key)
+                    .or_default()
+                    .push((record.source_record.clone(), fold(given.as_str())));
+            }
+        }
+    }
+
+    /// Whether the batch holds another record from the record's source for
+    /// a child of the same household and birth date under another forename:
+    /// a twin, listed by the same source.
+    pub fn has_twin_in_source(&self, record: &FeedRecord) -> bool {
+        let (Some(key), Some(given)) = (household(record), &record.given_name) else {
+            return false;
+        };
+        let given = fold(given.as_str());
+        self.households.get(&key).is_some_and(|others| {
+            others
+                .iter()
+                .any(|(other, name)| *other != record.source_record && *name != given)
+        })
     }
 
     /// Whether a review waiting for a decision names the child. A child

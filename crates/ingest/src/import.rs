@@ -144,6 +144,7 @@ impl<'a, S: Store> Importer<'a, S> {
         at: OffsetDateTime,
     ) -> Result<Vec<Outcome>, ImportError> {
         let (prepared, mut batch) = self.prepare(records, true).await?;
+        batch.note_households(records);
         let mut outcomes = Vec::with_capacity(records.len());
         for (record, p) in records.iter().zip(&prepared) {
             outcomes.push(self.place(&mut batch, record, p, at).await?);
@@ -244,7 +245,10 @@ impl<'a, S: Store> Importer<'a, S> {
     /// review. The same forename, surname and date of birth is a duplicate.
     /// So too a record under a forename spelt otherwise for a child that a
     /// review waiting for a decision names: a twin's record waiting there
-    /// and this one are likely one child, and a person decides both.
+    /// and this one are likely one child, and a person decides both; and one
+    /// whose source lists, in the same batch, another child of the household
+    /// born the same day under another forename: twins, William and Billy,
+    /// one of whom the child may be.
     async fn second_from_source(
         &self,
         batch: &mut Batch,
@@ -267,7 +271,8 @@ impl<'a, S: Store> Importer<'a, S> {
                 .iter()
                 .any(|r| r.source == own.source && r.record != own.record);
         let beside_a_waiting_one = !identified && !forename_exact && batch.awaits_review(child);
-        let second = second || beside_a_waiting_one;
+        let twin_listed = !identified && !forename_exact && batch.has_twin_in_source(record);
+        let second = second || beside_a_waiting_one || twin_listed;
         Ok(if second {
             Decision::Review { child, score }
         } else {

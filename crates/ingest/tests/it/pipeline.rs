@@ -18,6 +18,7 @@ crate::on_both_backends!(
     a_review_kept_apart_makes_a_child_and_one_linked_joins_the_candidate,
     a_second_record_from_one_source_links_only_by_an_agreeing_identifier,
     a_record_like_one_waiting_for_review_waits_too,
+    twins_listed_by_one_source_link_only_under_their_own_forenames,
 );
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
@@ -389,5 +390,36 @@ async fn a_record_like_one_waiting_for_review_waits_too(store: impl Store) {
     assert!(
         matches!(&own, Outcome::Linked(id, _) if *id == child),
         "{own:?}"
+    );
+}
+
+async fn twins_listed_by_one_source_link_only_under_their_own_forenames(store: impl Store) {
+    let importer = importer(&store);
+    // Only Billy is known to health; the school lists both twins, side by
+    // side, William first. Billy is a nickname for William.
+    let mut billy = record("nhs-pds", "P1");
+    billy.given_name = Some(Name::parse("Billy").unwrap());
+    let Outcome::New(known) = importer.import(billy.clone(), AT).await.unwrap() else {
+        panic!("expected a new child");
+    };
+    let at_school = |id: &str, given: &str| {
+        let mut r = record("school-census", id);
+        r.given_name = Some(Name::parse(given).unwrap());
+        r.nhs_number = None;
+        r
+    };
+    let batch = [at_school("S1", "William"), at_school("S2", "Billy")];
+
+    let outcomes = importer.import_batch(&batch, AT).await.unwrap();
+
+    assert!(
+        matches!(&outcomes[0], Outcome::Review(id, _) if *id == known),
+        "William is not linked to his brother: {:?}",
+        outcomes[0]
+    );
+    assert!(
+        matches!(&outcomes[1], Outcome::Linked(id, _) if *id == known),
+        "{:?}",
+        outcomes[1]
     );
 }
