@@ -8,12 +8,9 @@ use axum::http::StatusCode;
 use contactpoint_store::Store;
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
+use super::{ApiError, ListParams, list_limit};
 use crate::AppState;
 use crate::merges::{self, LIST_LIMIT, MergeDetail, MergeEntry, Refusal, Undone, merge_id};
-
-/// The most one list may ask for.
-const MAX_LIMIT: u32 = 1_000;
 
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
@@ -25,12 +22,6 @@ impl From<Refusal> for ApiError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListParams {
-    limit: Option<u32>,
-}
-
 #[derive(Serialize)]
 pub struct MergeList {
     merges: Vec<MergeEntry>,
@@ -40,14 +31,7 @@ pub async fn list<S: Store>(
     State(state): State<AppState<S>>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<MergeList>, ApiError> {
-    let Query(params) = params.map_err(|r| ApiError::field("query", r.body_text()))?;
-    let limit = params.limit.unwrap_or(LIST_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::field(
-            "limit",
-            format!("give a limit from 1 to {MAX_LIMIT}"),
-        ));
-    }
+    let limit = list_limit(params, LIST_LIMIT)?;
     let merges = merges::recent(&state.store, limit).await?;
     Ok(Json(MergeList { merges }))
 }

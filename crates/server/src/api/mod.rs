@@ -15,6 +15,34 @@ use crate::{AppState, Settings};
 
 pub use error::ApiError;
 
+/// The query of a list (`?limit=`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u32>,
+}
+
+/// The most one list may ask for.
+const MAX_LIMIT: u32 = 1_000;
+
+/// How many a list asks for: `default` when it does not say, and never
+/// outside 1 to [`MAX_LIMIT`].
+fn list_limit(
+    params: Result<axum::extract::Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    default: u32,
+) -> Result<u32, ApiError> {
+    let axum::extract::Query(params) =
+        params.map_err(|r| ApiError::field("query", r.body_text()))?;
+    let limit = params.limit.unwrap_or(default);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            format!("give a limit from 1 to {MAX_LIMIT}"),
+        ));
+    }
+    Ok(limit)
+}
+
 /// The largest feed one push may carry.
 pub const FEED_LIMIT: usize = 16 * 1024 * 1024;
 

@@ -10,20 +10,11 @@ use contactpoint_domain::ReviewId;
 use contactpoint_store::Store;
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
+use super::{ApiError, ListParams, list_limit};
 use crate::AppState;
 use crate::queue::{
     self, Decided, LIST_LIMIT, QueueEntry, ReviewDetail, parse_decision, review_id,
 };
-
-/// The most one list may ask for.
-const MAX_LIMIT: u32 = 1_000;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListParams {
-    limit: Option<u32>,
-}
 
 #[derive(Serialize)]
 pub struct ReviewList {
@@ -34,14 +25,7 @@ pub async fn list<S: Store>(
     State(state): State<AppState<S>>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ReviewList>, ApiError> {
-    let Query(params) = params.map_err(|r| ApiError::field("query", r.body_text()))?;
-    let limit = params.limit.unwrap_or(LIST_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::field(
-            "limit",
-            format!("give a limit from 1 to {MAX_LIMIT}"),
-        ));
-    }
+    let limit = list_limit(params, LIST_LIMIT)?;
     let reviews = queue::open_reviews(&state.store, limit).await?;
     Ok(Json(ReviewList { reviews }))
 }
