@@ -2,7 +2,7 @@
 //! recorded in one transaction, the survivor's feed log, and an unmerge
 //! that closes the merge once.
 
-use contactpoint_domain::{MergeId, RecordStatus};
+use contactpoint_domain::{Child, MergeId, RecordStatus};
 use contactpoint_store::{
     ChildUpdate, Error, ImportWrites, Merge, MergeUpdate, Store, child_search_keys,
 };
@@ -16,6 +16,19 @@ crate::conformance!(
     feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone,
     a_merge_is_undone_once,
 );
+
+/// A merge of two children at their first versions.
+fn first_merge(survivor: &Child, absorbed: &Child) -> Merge {
+    Merge {
+        id: MergeId::new(),
+        survivor: survivor.id,
+        absorbed: absorbed.id,
+        survivor_version: 1,
+        absorbed_version: 1,
+        merged_at: datetime!(2026-12-01 10:00 UTC),
+        undone_at: None,
+    }
+}
 
 /// Merges child 2 into child 1 as the ingest would: the survivor takes the
 /// other's source records, the other is marked merged.
@@ -43,15 +56,7 @@ async fn merge_two(store: &impl Store) -> (Merge, ChildUpdate, ChildUpdate) {
         into: survivor.id,
         merged_on: date!(2026 - 12 - 01),
     };
-    let merge = Merge {
-        id: MergeId::new(),
-        survivor: survivor.id,
-        absorbed: absorbed.id,
-        survivor_version: 1,
-        absorbed_version: 1,
-        merged_at: datetime!(2026-12-01 10:00 UTC),
-        undone_at: None,
-    };
+    let merge = first_merge(&survivor, &absorbed);
     let s = ChildUpdate {
         child: joined,
         previous: before_s,
@@ -107,15 +112,7 @@ async fn a_stale_merge_writes_nothing(store: impl Store) {
     let mut elsewhere = absorbed.clone();
     elsewhere.extended_to_25 = true;
     store.update_child(&elsewhere, 1).await.unwrap();
-    let merge = Merge {
-        id: MergeId::new(),
-        survivor: survivor.id,
-        absorbed: absorbed.id,
-        survivor_version: 1,
-        absorbed_version: 1,
-        merged_at: datetime!(2026-12-01 10:00 UTC),
-        undone_at: None,
-    };
+    let merge = first_merge(&survivor, &absorbed);
     let s = ChildUpdate {
         child: survivor.clone(),
         previous: store.child(survivor.id).await.unwrap(),
