@@ -410,7 +410,7 @@ pub async fn unmerge<S: Store>(
         return Err(Error::NotFound.into());
     };
     keep_what_people_recorded(&now_survivor.child, &mut survivor, &mut restored);
-    let survivor_ids = (now_survivor.child.contactpoint_id, restored.contactpoint_id);
+    let (kept_id, restored_id) = (now_survivor.child.contactpoint_id, restored.contactpoint_id);
     store
         .unmerge_children(
             merge.id,
@@ -427,8 +427,8 @@ pub async fn unmerge<S: Store>(
         )
         .await?;
     Ok(Unmerged {
-        survivor: survivor_ids.0,
-        restored: survivor_ids.1,
+        survivor: kept_id,
+        restored: restored_id,
         replayed_on_restored: replayed.len(),
         replayed_on_survivor: on_survivor,
     })
