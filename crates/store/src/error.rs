@@ -25,6 +25,12 @@ pub enum Error {
     Unavailable(String),
     #[error("the database URL must start with sqlite:// or postgres:// (postgresql:// also works)")]
     UnsupportedUrl,
+    #[error(
+        "an in-memory SQLite database cannot be shared by the connections ContactPoint opens: give a file, as in sqlite:///var/lib/contactpoint/contactpoint.db"
+    )]
+    InMemory,
+    #[error("reading the database failed: {0}")]
+    Read(String),
     #[error("a stored record cannot be read back: {0}")]
     Decode(String),
     #[error("migrating the database failed: {0}")]

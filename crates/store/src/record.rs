@@ -538,17 +538,17 @@ impl VersionRow {
 /// A row of `search_profiles`, as both backends read it.
 #[derive(sqlx::FromRow)]
 pub(crate) struct CandidateRow {
-    child_id: Uuid,
-    contactpoint_id: String,
-    given_name: String,
-    family_name: String,
-    date_of_birth: Date,
-    gender: String,
-    district: Option<String>,
-    shielded: bool,
-    profile: String,
-    nhs_number: Option<String>,
-    upn: Option<String>,
+    pub(crate) child_id: Uuid,
+    pub(crate) contactpoint_id: String,
+    pub(crate) given_name: String,
+    pub(crate) family_name: String,
+    pub(crate) date_of_birth: Date,
+    pub(crate) gender: String,
+    pub(crate) district: Option<String>,
+    pub(crate) shielded: bool,
+    pub(crate) profile: String,
+    pub(crate) nhs_number: Option<String>,
+    pub(crate) upn: Option<String>,
 }
 
 impl CandidateRow {

@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite file in WAL mode.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use contactpoint_domain::{
@@ -14,7 +15,7 @@ use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
+use crate::record::{ChildParts, Rows, VersionRow};
 use crate::review::ReviewRow;
 use crate::source::SourceRow;
 use contactpoint_linkage::Model;
@@ -27,6 +28,7 @@ use crate::{
 mod batch;
 mod insert;
 mod merge;
+mod reader;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -36,6 +38,7 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 #[derive(Clone)]
 pub struct Sqlite {
     pub(crate) pool: SqlitePool,
+    readers: Arc<reader::Readers>,
 }
 
 impl Sqlite {
@@ -44,6 +47,16 @@ impl Sqlite {
     #[instrument(skip_all)]
     pub async fn open(url: &DatabaseUrl) -> Result<Self> {
         let base = SqliteConnectOptions::from_str(url.expose())?;
+        // sqlx names an in-memory database so; search's own connections
+        // could not reach it.
+        if base
+            .get_filename()
+            .to_string_lossy()
+            .starts_with("file:sqlx-in-memory")
+        {
+            return Err(Error::InMemory);
+        }
+        let readers = Arc::new(reader::Readers::new(base.get_filename()));
         // Look first through a read-only connection that sets no pragma, so a
         // database we must refuse is left exactly as it was.
         let probe = base.clone().read_only(true).create_if_missing(false);
@@ -83,7 +96,7 @@ impl Sqlite {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, readers })
     }
 
     async fn load(conn: &mut SqliteConnection, id: Uuid) -> Result<StoredChild> {
@@ -347,20 +360,8 @@ impl Store for Sqlite {
         // The keys go in as one JSON array, so the statement's text never
         // changes and stays prepared in the connection's cache.
         let keys = serde_json::to_string(keys)?;
-        let q = sqlx::query_as(
-            "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, p.date_of_birth, \
-             p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
-             FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
-                   WHERE key IN (SELECT value FROM json_each(?1)) \
-                   GROUP BY child_id HAVING COUNT(*) >= ?2 \
-                   ORDER BY shared DESC, child_id LIMIT ?3) k \
-             JOIN search_profiles p ON p.child_id = k.child_id ORDER BY k.shared DESC, k.child_id",
-        )
-        .bind(keys)
-        .bind(min_shared)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let rows: Vec<CandidateRow> = q.fetch_all(&self.pool).await?;
-        rows.into_iter().map(CandidateRow::decode).collect()
+        self.readers
+            .candidates(&keys, min_shared, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
     #[instrument(skip_all)]
@@ -369,14 +370,7 @@ impl Store for Sqlite {
         // with an indexed column: SQLite re-plans such a statement whenever
         // a parameter changes, and this one runs with every search.
         let names = serde_json::json!([["surname", surname], ["forename", forename], ["all", ""]]);
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT n.kind, n.children FROM json_each(?1) q \
-             JOIN name_counts n ON n.kind = q.value ->> 0 AND n.name = q.value ->> 1",
-        )
-        .bind(names.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(NameCounts::from_rows(rows))
+        self.readers.name_counts(&names.to_string())
     }
 
     #[instrument(skip_all)]

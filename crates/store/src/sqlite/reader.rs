@@ -1,0 +1,147 @@
+//! A search's reads, run on the caller's own thread.
+//!
+//! sqlx runs every SQLite connection on a worker thread of its own and hands
+//! each statement over through a channel, waking one thread and then the
+//! other. Profiled at 200,000 children, those wake-ups (the kernel's futex
+//! and scheduler) took as much time as SQLite itself. A search is two or
+//! three reads of well under a millisecond each, from tables the operating
+//! system holds in memory, so they run here, inline, on a small pool of
+//! read-only connections; writes and the import's batch reads stay on sqlx.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OpenFlags, Row};
+use time::Date;
+use time::macros::format_description;
+use uuid::Uuid;
+
+use crate::record::CandidateRow;
+use crate::{Candidate, Error, NameCounts, Result};
+
+/// Idle connections kept for the next search: one per search running at
+/// once is enough, and a server runs as many as it has threads.
+const IDLE: usize = 8;
+
+pub(super) struct Readers {
+    file: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    pub(super) fn new(file: &Path) -> Self {
+        Self {
+            file: file.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.file,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Pages come through the memory map, shared with every other
+        // connection; the private cache holds only the b-trees' tops.
+        conn.pragma_update(None, "mmap_size", 1_099_511_627_776_i64)?;
+        conn.pragma_update(None, "cache_size", -16_384)?;
+        Ok(conn)
+    }
+
+    /// Runs `read` on an idle connection (or a new one), returning the
+    /// connection afterwards unless the read failed.
+    fn with<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let answer = read(&conn)?;
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE
+        {
+            idle.push(conn);
+        }
+        Ok(answer)
+    }
+
+    pub(super) fn candidates(
+        &self,
+        keys: &str,
+        min_shared: u32,
+        limit: i64,
+    ) -> Result<Vec<Candidate>> {
+        let rows = self.with(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+                 p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
+                 FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
+                       WHERE key IN (SELECT value FROM json_each(?1)) \
+                       GROUP BY child_id HAVING COUNT(*) >= ?2 \
+                       ORDER BY shared DESC, child_id LIMIT ?3) k \
+                 JOIN search_profiles p ON p.child_id = k.child_id \
+                 ORDER BY k.shared DESC, k.child_id",
+            )?;
+            let rows = statement.query_map((keys, min_shared, limit), candidate_row)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        rows.into_iter().map(|row| row?.decode()).collect()
+    }
+
+    pub(super) fn name_counts(&self, names: &str) -> Result<NameCounts> {
+        let rows = self.with(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT n.kind, n.children FROM json_each(?1) q \
+                 JOIN name_counts n ON n.kind = q.value ->> 0 AND n.name = q.value ->> 1",
+            )?;
+            let rows = statement.query_map([names], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<(String, i64)>>>()
+        })?;
+        Ok(NameCounts::from_rows(rows))
+    }
+}
+
+/// A candidate's row, or why its stored values cannot be read (a decoding
+/// failure is the store's, not the connection's, so it does not fail the
+/// read).
+fn candidate_row(row: &Row<'_>) -> rusqlite::Result<Result<CandidateRow>> {
+    let id: Vec<u8> = row.get(0)?;
+    let date: String = row.get(4)?;
+    let decoded = (|| {
+        let child_id = Uuid::from_slice(&id).map_err(|e| Error::Decode(e.to_string()))?;
+        let date_of_birth = Date::parse(&date, format_description!("[year]-[month]-[day]"))
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok((child_id, date_of_birth))
+    })();
+    let (child_id, date_of_birth) = match decoded {
+        Ok(parts) => parts,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(CandidateRow {
+        child_id,
+        contactpoint_id: row.get(1)?,
+        given_name: row.get(2)?,
+        family_name: row.get(3)?,
+        date_of_birth,
+        gender: row.get(5)?,
+        district: row.get(6)?,
+        shielded: row.get(7)?,
+        profile: row.get(8)?,
+        nhs_number: row.get(9)?,
+        upn: row.get(10)?,
+    }))
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                Self::Corrupt(error.to_string())
+            }
+            Some(ErrorCode::CannotOpen) => Self::Unavailable(error.to_string()),
+            _ => Self::Read(error.to_string()),
+        }
+    }
+}
