@@ -6,7 +6,7 @@ use contactpoint_domain::{
     NhsNumber, PersonName, RecordStatus, SensitiveInvolvement, Shield, SourceId, SourceRecordId,
     SourceRecordRef, Sourced, Upn,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use contactpoint_linkage::{BirthDate, Names, Profile, fold, known_gender, surname_key};
 use serde::{Deserialize, Serialize};
@@ -147,29 +147,58 @@ impl Rows {
         for child in previous {
             count_names(child, -1, &mut counts);
         }
+        rows.finish(counts);
+        Ok(rows)
+    }
+
+    /// Puts the keys and name counts in the order the backends write them.
+    fn finish(&mut self, counts: HashMap<(&'static str, String), i64>) {
         // Keys in index order: a batch then walks the key index once
         // instead of jumping about it for every child.
-        rows.search_keys
+        self.search_keys
             .sort_unstable_by_key(|k| (k.key, k.child_id));
-        rows.name_counts = counts
+        self.name_counts = counts
             .into_iter()
             .filter(|(_, delta)| *delta != 0)
             .map(|((kind, name), delta)| NameCountRow { kind, name, delta })
             .collect();
         // A stable order, so concurrent writers lock the counts in one order.
-        rows.name_counts
+        self.name_counts
             .sort_unstable_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-        Ok(rows)
-    }
-
-    /// The rows of children an import replaces.
-    pub fn updating(updates: &[crate::ChildUpdate]) -> Result<Self> {
-        let children: Vec<_> = updates.iter().map(|u| u.child.clone()).collect();
-        let previous: Vec<_> = updates.iter().map(|u| &u.previous.child).collect();
-        Self::replacing(&children, &previous)
     }
 
     fn push(&mut self, child: &Child) -> Result<()> {
+        self.push_child(child)?;
+        self.push_carers(child)?;
+        self.push_involvements(child)?;
+        self.push_keys(
+            child.id.as_uuid(),
+            searchable(child)
+                .then(|| child_search_keys(child))
+                .into_iter()
+                .flatten(),
+        );
+        self.profiles.extend(profile_row(child));
+        for record in &child.source_records {
+            self.push_source_record(child.id.as_uuid(), record);
+        }
+        Ok(())
+    }
+
+    fn push_keys(&mut self, child_id: Uuid, keys: impl IntoIterator<Item = i64>) {
+        self.search_keys
+            .extend(keys.into_iter().map(|key| SearchKeyRow { key, child_id }));
+    }
+
+    fn push_source_record(&mut self, child_id: Uuid, record: &SourceRecordRef) {
+        self.source_records.push(SourceRecordRow {
+            source: record.source.to_string(),
+            record_id: record.record.to_string(),
+            child_id,
+        });
+    }
+
+    fn push_child(&mut self, child: &Child) -> Result<()> {
         let child_id = child.id.as_uuid();
         let identity = IdentityRef {
             status: &child.status,
@@ -200,6 +229,11 @@ impl Rows {
             upn: child.upn.as_ref().map(|u| u.value.to_string()),
             identity: serde_json::to_string(&identity)?,
         });
+        Ok(())
+    }
+
+    fn push_carers(&mut self, child: &Child) -> Result<()> {
+        let child_id = child.id.as_uuid();
         for (position, carer) in (0..).zip(&child.carers) {
             self.carers.push(CarerRow {
                 child_id,
@@ -208,6 +242,11 @@ impl Rows {
                 detail: serde_json::to_string(carer)?,
             });
         }
+        Ok(())
+    }
+
+    fn push_involvements(&mut self, child: &Child) -> Result<()> {
+        let child_id = child.id.as_uuid();
         let ordinary = child.involvements.iter().map(|i| {
             let kind = i.value.kind().as_str();
             let organisation = i.value.service().organisation.name.to_string();
@@ -227,19 +266,6 @@ impl Rows {
                 sensitive,
                 organisation,
                 detail,
-            });
-        }
-        if searchable(child) {
-            for key in child_search_keys(child) {
-                self.search_keys.push(SearchKeyRow { key, child_id });
-            }
-        }
-        self.profiles.extend(profile_row(child));
-        for record in &child.source_records {
-            self.source_records.push(SourceRecordRow {
-                source: record.source.to_string(),
-                record_id: record.record.to_string(),
-                child_id,
             });
         }
         Ok(())
@@ -282,41 +308,55 @@ pub(crate) struct Changes {
 }
 
 impl Changes {
+    /// What the updates change. A part is worked out only for the children
+    /// whose inputs to it changed: an update from a feed mostly leaves the
+    /// names, date of birth and postcodes as they were, and so the keys
+    /// and the profile (the phonetic codes of every name) too.
     pub fn of(updates: &[crate::ChildUpdate]) -> Result<Self> {
-        use std::collections::HashSet;
-        let mut rows = Rows::updating(updates)?;
-        let (mut carers, mut involvements, mut profiles) =
-            (HashSet::new(), HashSet::new(), HashSet::new());
-        let mut added_keys = HashSet::new();
-        let mut added_records = HashSet::new();
+        let mut rows = Rows::default();
+        let mut counts: HashMap<(&'static str, String), i64> = HashMap::new();
+        let (mut carers, mut involvements, mut profiles) = (Vec::new(), Vec::new(), Vec::new());
         let mut removed_keys = Vec::new();
         let mut removed_source_records = Vec::new();
-        let keys_of = |child: &Child| -> HashSet<i64> {
-            if searchable(child) {
-                child_search_keys(child).into_iter().collect()
-            } else {
-                HashSet::new()
-            }
-        };
         for update in updates {
             let (old, new) = (&update.previous.child, &update.child);
             let id = new.id.as_uuid();
+            rows.push_child(new)?;
+            count_names(new, 1, &mut counts);
+            count_names(old, -1, &mut counts);
             if old.carers != new.carers {
-                carers.insert(id);
+                carers.push(id);
+                rows.push_carers(new)?;
             }
             if old.involvements != new.involvements
                 || old.sensitive_involvements != new.sensitive_involvements
             {
-                involvements.insert(id);
+                involvements.push(id);
+                rows.push_involvements(new)?;
             }
-            if profile_row(old) != profile_row(new) {
-                profiles.insert(id);
+            let matched_alike = searchable(old) == searchable(new)
+                && old.date_of_birth.value == new.date_of_birth.value
+                && MatchFields::of(old) == MatchFields::of(new);
+            if !matched_alike {
+                let keys_of = |child: &Child| -> HashSet<i64> {
+                    if searchable(child) {
+                        child_search_keys(child).into_iter().collect()
+                    } else {
+                        HashSet::new()
+                    }
+                };
+                let (before, after) = (keys_of(old), keys_of(new));
+                removed_keys.extend(
+                    before
+                        .difference(&after)
+                        .map(|&key| SearchKeyRow { key, child_id: id }),
+                );
+                rows.push_keys(id, after.difference(&before).copied());
             }
-            let (before, after) = (keys_of(old), keys_of(new));
-            for &key in before.difference(&after) {
-                removed_keys.push(SearchKeyRow { key, child_id: id });
+            if profile_changed(old, new, matched_alike) {
+                profiles.push(id);
+                rows.profiles.extend(profile_row(new));
             }
-            added_keys.extend(after.difference(&before).map(|&key| (key, id)));
             for record in &old.source_records {
                 if !new.source_records.contains(record) {
                     removed_source_records.push(SourceRecordRow {
@@ -328,22 +368,15 @@ impl Changes {
             }
             for record in &new.source_records {
                 if !old.source_records.contains(record) {
-                    added_records.insert((record.source.to_string(), record.record.to_string()));
+                    rows.push_source_record(id, record);
                 }
             }
         }
-        rows.carers.retain(|r| carers.contains(&r.child_id));
-        rows.involvements
-            .retain(|r| involvements.contains(&r.child_id));
-        rows.profiles.retain(|r| profiles.contains(&r.child_id));
-        rows.search_keys
-            .retain(|k| added_keys.contains(&(k.key, k.child_id)));
-        rows.source_records
-            .retain(|r| added_records.contains(&(r.source.clone(), r.record_id.clone())));
+        rows.finish(counts);
         removed_keys.sort_unstable_by_key(|k| (k.key, k.child_id));
-        let sorted = |set: HashSet<Uuid>| {
-            let mut ids: Vec<Uuid> = set.into_iter().collect();
+        let sorted = |mut ids: Vec<Uuid>| {
             ids.sort_unstable();
+            ids.dedup();
             ids
         };
         Ok(Self {
@@ -357,6 +390,23 @@ impl Changes {
     }
 }
 
+/// Whether the child's search profile row differs. With the names, date of
+/// birth and postcodes alike (`matched_alike`), only the summary it shows
+/// can have changed, and the profile itself need not be worked out.
+fn profile_changed(old: &Child, new: &Child, matched_alike: bool) -> bool {
+    if !matched_alike || old.gender.value != new.gender.value {
+        return profile_row(old) != profile_row(new);
+    }
+    searchable(new)
+        && (old.contactpoint_id != new.contactpoint_id
+            || old.name.value != new.name.value
+            || old.postcode().map(|p| p.district()) != new.postcode().map(|p| p.district())
+            || old.is_shielded() != new.is_shielded()
+            || old.nhs_number.as_ref().map(|n| &n.value)
+                != new.nhs_number.as_ref().map(|n| &n.value)
+            || old.upn.as_ref().map(|u| &u.value) != new.upn.as_ref().map(|u| &u.value))
+}
+
 /// Whether a search may find the child: archived and merged records are
 /// never found.
 pub fn searchable(child: &Child) -> bool {
@@ -364,6 +414,7 @@ pub fn searchable(child: &Child) -> bool {
 }
 
 /// Every name and postcode the child has had, current first.
+#[derive(PartialEq)]
 struct MatchFields<'a> {
     forenames: Vec<&'a str>,
     surnames: Vec<&'a str>,

@@ -1,7 +1,9 @@
 //! The batch reads and writes an import makes: the same answers as the
 //! one-at-a-time calls, and a batch written all or not at all.
 
-use contactpoint_domain::{ReviewId, ReviewStatus, SourceId, SourceRecordId, SourceRecordRef};
+use contactpoint_domain::{
+    Label, ReviewId, ReviewStatus, Shield, SourceId, SourceRecordId, SourceRecordRef,
+};
 use contactpoint_store::{ChildUpdate, Error, ImportWrites, Review, Store, child_search_keys};
 use time::macros::datetime;
 
@@ -15,6 +17,7 @@ crate::conformance!(
     a_batch_of_key_sets_finds_what_each_set_finds_alone,
     a_batch_of_name_counts_equals_the_counts_one_by_one,
     an_update_writes_what_changed_and_reads_back_whole,
+    an_update_of_the_summary_alone_rewrites_the_profile_and_keeps_the_keys,
     the_children_a_waiting_review_names_are_known_until_it_is_decided,
 );
 
@@ -292,6 +295,49 @@ async fn an_update_writes_what_changed_and_reads_back_whole(store: impl Store) {
             .surname,
         1,
         "only the neighbour is still an Okonkwo"
+    );
+}
+
+async fn an_update_of_the_summary_alone_rewrites_the_profile_and_keeps_the_keys(store: impl Store) {
+    let existing = child(23);
+    store
+        .insert_children(std::slice::from_ref(&existing))
+        .await
+        .unwrap();
+    let previous = store.child(existing.id).await.unwrap();
+    let mut changed = existing.clone();
+    changed.shield = Some(Shield {
+        since: datetime!(2026-09-01 10:00 UTC),
+        set_by: Label::parse("Leeds local management team").unwrap(),
+    });
+    changed.upn = None;
+    let writes = ImportWrites {
+        updates: vec![ChildUpdate {
+            child: changed.clone(),
+            previous,
+        }],
+        ..ImportWrites::default()
+    };
+
+    store.apply_import(&writes).await.unwrap();
+
+    let keys = child_search_keys(&existing);
+    let found = store.candidates(&keys, 1, 10).await.unwrap();
+    let found: Vec<_> = found
+        .iter()
+        .filter(|c| c.summary.child_id == existing.id)
+        .collect();
+    assert_eq!(found.len(), 1, "every key still finds the child once");
+    assert!(found[0].summary.shielded);
+    assert_eq!(found[0].upn, None);
+    assert_eq!(
+        store
+            .candidates(&keys, keys.len() as u32, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the child keeps all of its keys"
     );
 }
 
