@@ -171,13 +171,9 @@ impl Rows {
         self.push_child(child)?;
         self.push_carers(child)?;
         self.push_involvements(child)?;
-        self.push_keys(
-            child.id.as_uuid(),
-            searchable(child)
-                .then(|| child_search_keys(child))
-                .into_iter()
-                .flatten(),
-        );
+        if searchable(child) {
+            self.push_keys(child.id.as_uuid(), child_search_keys(child));
+        }
         self.profiles.extend(profile_row(child));
         for record in &child.source_records {
             self.push_source_record(child.id.as_uuid(), record);
@@ -274,6 +270,11 @@ impl Rows {
 
 /// The search profile of a child a search may find.
 fn profile_row(child: &Child) -> Option<ProfileRow> {
+    summary_row(child, child_profile(child).encode())
+}
+
+/// The profile row of a child a search may find, around a given profile.
+fn summary_row(child: &Child, profile: String) -> Option<ProfileRow> {
     searchable(child).then(|| ProfileRow {
         child_id: child.id.as_uuid(),
         contactpoint_id: child.contactpoint_id.compact(),
@@ -283,7 +284,7 @@ fn profile_row(child: &Child) -> Option<ProfileRow> {
         gender: child.gender.value.as_str(),
         district: child.postcode().map(|p| p.district().to_owned()),
         shielded: child.is_shielded(),
-        profile: child_profile(child).encode(),
+        profile,
         nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
         upn: child.upn.as_ref().map(|u| u.value.to_string()),
     })
@@ -391,20 +392,14 @@ impl Changes {
 }
 
 /// Whether the child's search profile row differs. With the names, date of
-/// birth and postcodes alike (`matched_alike`), only the summary it shows
-/// can have changed, and the profile itself need not be worked out.
+/// birth, postcodes and gender alike, the encoded profile is alike too and
+/// need not be worked out: only the summary beside it is compared.
 fn profile_changed(old: &Child, new: &Child, matched_alike: bool) -> bool {
-    if !matched_alike || old.gender.value != new.gender.value {
-        return profile_row(old) != profile_row(new);
+    if matched_alike && old.gender.value == new.gender.value {
+        summary_row(old, String::new()) != summary_row(new, String::new())
+    } else {
+        profile_row(old) != profile_row(new)
     }
-    searchable(new)
-        && (old.contactpoint_id != new.contactpoint_id
-            || old.name.value != new.name.value
-            || old.postcode().map(|p| p.district()) != new.postcode().map(|p| p.district())
-            || old.is_shielded() != new.is_shielded()
-            || old.nhs_number.as_ref().map(|n| &n.value)
-                != new.nhs_number.as_ref().map(|n| &n.value)
-            || old.upn.as_ref().map(|u| &u.value) != new.upn.as_ref().map(|u| &u.value))
 }
 
 /// Whether a search may find the child: archived and merged records are

@@ -4,7 +4,9 @@
 use contactpoint_domain::{
     Label, ReviewId, ReviewStatus, Shield, SourceId, SourceRecordId, SourceRecordRef,
 };
-use contactpoint_store::{ChildUpdate, Error, ImportWrites, Review, Store, child_search_keys};
+use contactpoint_store::{
+    ChildUpdate, Error, ImportWrites, Review, Store, StoredChild, child_search_keys,
+};
 use time::macros::datetime;
 
 use crate::fixtures::{child, person};
@@ -25,6 +27,14 @@ fn record(source: &str, id: &str) -> SourceRecordRef {
     SourceRecordRef {
         source: SourceId::parse(source).unwrap(),
         record: SourceRecordId::parse(id).unwrap(),
+    }
+}
+
+/// An import that writes one update and nothing else.
+fn one_update(child: contactpoint_domain::Child, previous: StoredChild) -> ImportWrites {
+    ImportWrites {
+        updates: vec![ChildUpdate { child, previous }],
+        ..ImportWrites::default()
     }
 }
 
@@ -242,15 +252,10 @@ async fn an_update_writes_what_changed_and_reads_back_whole(store: impl Store) {
     changed.source_records.remove(0);
     changed.source_records.push(record("youth-justice", "Y21"));
     changed.involvements.pop();
-    let writes = ImportWrites {
-        updates: vec![ChildUpdate {
-            child: changed.clone(),
-            previous,
-        }],
-        ..ImportWrites::default()
-    };
-
-    store.apply_import(&writes).await.unwrap();
+    store
+        .apply_import(&one_update(changed.clone(), previous))
+        .await
+        .unwrap();
 
     assert_eq!(store.child(existing.id).await.unwrap().child, changed);
     assert_eq!(store.child(neighbour.id).await.unwrap().child, neighbour);
@@ -311,15 +316,10 @@ async fn an_update_of_the_summary_alone_rewrites_the_profile_and_keeps_the_keys(
         set_by: Label::parse("Leeds local management team").unwrap(),
     });
     changed.upn = None;
-    let writes = ImportWrites {
-        updates: vec![ChildUpdate {
-            child: changed.clone(),
-            previous,
-        }],
-        ..ImportWrites::default()
-    };
-
-    store.apply_import(&writes).await.unwrap();
+    store
+        .apply_import(&one_update(changed.clone(), previous))
+        .await
+        .unwrap();
 
     let keys = child_search_keys(&existing);
     let found = store.candidates(&keys, 1, 10).await.unwrap();
@@ -332,7 +332,7 @@ async fn an_update_of_the_summary_alone_rewrites_the_profile_and_keeps_the_keys(
     assert_eq!(found[0].upn, None);
     assert_eq!(
         store
-            .candidates(&keys, keys.len() as u32, 10)
+            .candidates(&keys, u32::try_from(keys.len()).unwrap(), 10)
             .await
             .unwrap()
             .len(),
