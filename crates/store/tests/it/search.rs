@@ -227,6 +227,20 @@ async fn a_child_changed_during_a_bulk_load_is_indexed_once(store: impl Store) {
 }
 
 #[tokio::test]
+async fn finishing_a_bulk_load_on_sqlite_empties_the_log() {
+    let db = crate::backends::sqlite().await;
+    let children: Vec<_> = (1..=60).map(child).collect();
+    db.store.bulk_insert_children(&children).await.unwrap();
+    let log = db._dir.path().join("contactpoint.db-wal");
+    assert!(std::fs::metadata(&log).unwrap().len() > 0);
+
+    db.store.finish_bulk_load().await.unwrap();
+
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
+    assert_eq!(db.store.count_children().await.unwrap(), 60);
+}
+
+#[tokio::test]
 async fn warming_sqlite_reads_every_page_of_the_search_tables() {
     let db = crate::backends::sqlite().await;
     db.store.insert_children(&[child(1)]).await.unwrap();
