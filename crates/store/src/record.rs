@@ -118,6 +118,16 @@ pub(crate) struct SourceRecordRow {
     pub child_id: Uuid,
 }
 
+impl SourceRecordRow {
+    fn of(child_id: Uuid, record: &SourceRecordRef) -> Self {
+        Self {
+            source: record.source.to_string(),
+            record_id: record.record.to_string(),
+            child_id,
+        }
+    }
+}
+
 /// The rows for a batch of children, table by table.
 #[derive(Default)]
 pub(crate) struct Rows {
@@ -187,11 +197,8 @@ impl Rows {
     }
 
     fn push_source_record(&mut self, child_id: Uuid, record: &SourceRecordRef) {
-        self.source_records.push(SourceRecordRow {
-            source: record.source.to_string(),
-            record_id: record.record.to_string(),
-            child_id,
-        });
+        self.source_records
+            .push(SourceRecordRow::of(child_id, record));
     }
 
     fn push_child(&mut self, child: &Child) -> Result<()> {
@@ -360,11 +367,7 @@ impl Changes {
             }
             for record in &old.source_records {
                 if !new.source_records.contains(record) {
-                    removed_source_records.push(SourceRecordRow {
-                        source: record.source.to_string(),
-                        record_id: record.record.to_string(),
-                        child_id: id,
-                    });
+                    removed_source_records.push(SourceRecordRow::of(id, record));
                 }
             }
             for record in &new.source_records {

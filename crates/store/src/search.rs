@@ -37,7 +37,7 @@ pub struct SearchEngine {
     /// true match is almost never beyond this; it bounds the worst case.
     /// At 12 M children, 75 find as many children as 150 and 400 did
     /// (recall@5 98.4 % of 5,600 queries, 99.7 % of those some search could
-    /// answer), with p99 1.8 ms instead of 2.8 (4.1 and 6.2 before search
+    /// answer), with p99 1.8 ms instead of 2.9 (4.1 and 6.2 before search
     /// reads ran on the calling thread).
     pub candidate_limit: usize,
 }

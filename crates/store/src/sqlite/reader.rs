@@ -108,15 +108,15 @@ impl Readers {
 fn candidate_row(row: &Row<'_>) -> rusqlite::Result<Result<CandidateRow>> {
     let id: Vec<u8> = row.get(0)?;
     let date: String = row.get(4)?;
-    let decoded = (|| {
-        let child_id = Uuid::from_slice(&id).map_err(|e| Error::Decode(e.to_string()))?;
-        let date_of_birth = Date::parse(&date, format_description!("[year]-[month]-[day]"))
-            .map_err(|e| Error::Decode(e.to_string()))?;
-        Ok((child_id, date_of_birth))
-    })();
-    let (child_id, date_of_birth) = match decoded {
-        Ok(parts) => parts,
-        Err(e) => return Ok(Err(e)),
+    let decode = |e: &dyn std::fmt::Display| Error::Decode(e.to_string());
+    let parts = (
+        Uuid::from_slice(&id),
+        Date::parse(&date, format_description!("[year]-[month]-[day]")),
+    );
+    let (child_id, date_of_birth) = match parts {
+        (Ok(id), Ok(date)) => (id, date),
+        (Err(e), _) => return Ok(Err(decode(&e))),
+        (_, Err(e)) => return Ok(Err(decode(&e))),
     };
     Ok(Ok(CandidateRow {
         child_id,
