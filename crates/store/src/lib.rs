@@ -188,6 +188,10 @@ pub struct ImportWrites {
     pub reviews: Vec<Review>,
     /// Feed records applied to children that hold a merge.
     pub merge_updates: Vec<MergeUpdate>,
+    /// The time the children's new versions are recorded at (now when
+    /// none): an importer that goes on from what it wrote, before reading
+    /// it back, knows each version's time.
+    pub written_at: Option<OffsetDateTime>,
 }
 
 /// Two records found to be one child: the absorbed one folded into the

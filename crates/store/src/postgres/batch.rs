@@ -159,7 +159,7 @@ pub(super) async fn apply_import(pg: &Postgres, writes: &ImportWrites) -> Result
     if writes.is_empty() {
         return Ok(());
     }
-    let now = crate::now();
+    let now = writes.written_at.unwrap_or_else(crate::now);
     let mut tx = pg.pool.begin().await?;
     check_versions(&mut tx, &writes.updates).await?;
     if !writes.new_children.is_empty() {

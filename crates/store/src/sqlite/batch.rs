@@ -169,7 +169,7 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
     if writes.is_empty() {
         return Ok(());
     }
-    let now = crate::now();
+    let now = writes.written_at.unwrap_or_else(crate::now);
     // IMMEDIATE takes the write lock before reading the versions, so they
     // cannot change before the batch is written.
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;

@@ -21,6 +21,7 @@ crate::conformance!(
     an_update_writes_what_changed_and_reads_back_whole,
     an_update_of_the_summary_alone_rewrites_the_profile_and_keeps_the_keys,
     the_children_a_waiting_review_names_are_known_until_it_is_decided,
+    an_import_batch_records_its_versions_at_the_time_it_names,
 );
 
 fn record(source: &str, id: &str) -> SourceRecordRef {
@@ -114,6 +115,7 @@ async fn an_import_batch_writes_children_updates_digests_and_reviews_together(st
         digests: vec![(added.source_records[0].clone(), "d1".into())],
         reviews: vec![review(waiting.clone(), added.id)],
         merge_updates: Vec::new(),
+        written_at: None,
     };
 
     store.apply_import(&writes).await.unwrap();
@@ -176,6 +178,7 @@ async fn an_import_batch_with_a_stale_update_writes_nothing(store: impl Store) {
         digests: vec![(added.source_records[0].clone(), "d1".into())],
         reviews: Vec::new(),
         merge_updates: Vec::new(),
+        written_at: None,
     };
 
     let outcome = store.apply_import(&writes).await;
@@ -364,4 +367,36 @@ async fn the_children_a_waiting_review_names_are_known_until_it_is_decided(store
     assert_eq!(before, vec![named.id]);
     assert!(after.is_empty(), "{after:?}");
     assert!(store.awaiting_review(&[]).await.unwrap().is_empty());
+}
+
+async fn an_import_batch_records_its_versions_at_the_time_it_names(store: impl Store) {
+    let made_at = datetime!(2026-11-25 09:00:00.123456 UTC);
+    let changed_at = datetime!(2026-11-25 09:00:01.5 UTC);
+    let made = child(31);
+    store
+        .apply_import(&ImportWrites {
+            new_children: vec![made.clone()],
+            written_at: Some(made_at),
+            ..ImportWrites::default()
+        })
+        .await
+        .unwrap();
+    let previous = store.child(made.id).await.unwrap();
+    let mut moved = made.clone();
+    moved.upn = None;
+
+    store
+        .apply_import(&ImportWrites {
+            written_at: Some(changed_at),
+            ..one_update(moved, previous.clone())
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(previous.updated_at, made_at);
+    assert_eq!(store.child(made.id).await.unwrap().updated_at, changed_at);
+    let history = store.child_history(made.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].recorded_at, made_at);
+    assert_eq!(history[0].superseded_at, changed_at);
 }
