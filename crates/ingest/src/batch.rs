@@ -14,6 +14,8 @@ use contactpoint_store::{
     Store, StoredChild, child_search_keys,
 };
 
+use time::OffsetDateTime;
+
 use crate::import::{ImportError, Importer};
 use crate::link::{self, LinkCandidate};
 use crate::record::{Action, FeedRecord};
@@ -31,7 +33,9 @@ pub(crate) struct Prepared {
     pub state: SourceRecordState,
     /// Its blocking keys, when it has to be linked.
     pub keys: Vec<i64>,
-    /// The store's best candidates, scored, best first.
+    /// The store's candidates, once read: the children sharing most keys.
+    pub found: Option<Vec<LinkCandidate>>,
+    /// The best of them, scored, best first.
     pub scored: Vec<(f64, LinkCandidate)>,
     pub frequencies: Option<NameFrequencies>,
 }
@@ -50,12 +54,32 @@ struct Working {
     /// As stored, when the batch read it; `None` for a child it made.
     stored: Option<StoredChild>,
     current: Child,
+    /// As the batch before wrote it: what the store said of the child
+    /// when this batch was read is out of date.
+    carried: bool,
 }
 
 impl Working {
     fn changed(&self) -> bool {
         self.stored.as_ref().is_none_or(|s| s.child != self.current)
     }
+
+    /// Whether the batch knows the child better than the store did when
+    /// the batch's candidates were read.
+    fn supersedes_store(&self) -> bool {
+        self.carried || self.changed()
+    }
+}
+
+/// What a written batch tells the next, whose records were read while it
+/// was being written: the children as written, and where its records now
+/// stand. With it, the next batch decides as if read after the write.
+pub(crate) struct Carry {
+    children: Vec<StoredChild>,
+    keys: HashMap<i64, Vec<ChildId>>,
+    links: HashMap<SourceRecordRef, Option<(ChildId, ContactPointId)>>,
+    digests: HashMap<SourceRecordRef, String>,
+    reviews: HashMap<SourceRecordRef, (Review, ContactPointId)>,
 }
 
 #[derive(Default)]
@@ -138,10 +162,26 @@ pub(crate) fn record_keys(record: &FeedRecord) -> Vec<i64> {
 }
 
 impl<S: Store> Importer<'_, S> {
-    /// Reads what the store knows of a batch's records: a few store calls
-    /// for the whole batch. With `link`, also the candidates of those that
-    /// no source record places yet, and the children they will likely be
-    /// linked to.
+    /// Reads what the store knows of a batch's records and settles what
+    /// they are decided on: [`Importer::prepare`], then
+    /// [`Importer::settle`].
+    pub(crate) async fn read_batch(
+        &self,
+        records: &[FeedRecord],
+        link: bool,
+    ) -> Result<(Vec<Prepared>, Batch), ImportError> {
+        let (mut prepared, mut batch) = self.prepare(records, link).await?;
+        self.settle(records, &mut prepared, &mut batch, link)
+            .await?;
+        Ok((prepared, batch))
+    }
+
+    /// Reads what the store knows of a batch's records, in a few store
+    /// calls for the whole batch: where each source record stands; with
+    /// `link`, the candidates of those that no source record places yet;
+    /// and the children the batch will likely change. Nothing read here
+    /// decides alone: it may be read while the batch before is written,
+    /// and [`Batch::absorb`] then brings it up to date.
     pub(crate) async fn prepare(
         &self,
         records: &[FeedRecord],
@@ -158,31 +198,88 @@ impl<S: Store> Importer<'_, S> {
                 digest,
                 state,
                 keys: Vec::new(),
+                found: None,
                 scored: Vec::new(),
                 frequencies: None,
             });
         }
-        // Those to be linked: upserts no source record places, unless
-        // already waiting unchanged for a person's decision.
-        let to_link: Vec<usize> = if link {
-            (0..records.len())
-                .filter(|&i| {
-                    let p = &prepared[i];
-                    p.state.linked.is_none()
-                        && records[i].action == Action::Upsert
-                        && p.state
-                            .open_review
-                            .as_ref()
-                            .is_none_or(|(r, _)| r.record != p.json)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let named: Vec<usize> = to_link
-            .iter()
-            .copied()
-            .filter(|&i| records[i].family_name.is_some())
+        if link {
+            self.find_candidates(records, &mut prepared).await?;
+        }
+        // The children the batch will most likely change: those its
+        // records are linked to already, and each one's likeliest
+        // candidate (by weights alone: the names' counts come later).
+        let mut likely: BTreeSet<ChildId> = BTreeSet::new();
+        for (record, p) in records.iter().zip(&prepared) {
+            if let Some((child, _)) = p.state.linked {
+                if p.state.digest.as_deref() != Some(p.digest.as_str()) {
+                    likely.insert(child);
+                }
+            } else if let Some(found) = &p.found {
+                let query = link::profile(record);
+                let best = found.iter().max_by(|a, b| {
+                    let weight =
+                        |c| link::score(&self.model, record, &query, c, &NoTermFrequencies).weight;
+                    weight(a).total_cmp(&weight(b))
+                });
+                likely.extend(best.map(|c| c.child));
+            }
+        }
+        let likely: Vec<ChildId> = likely.into_iter().collect();
+        let mut batch = Batch::default();
+        for stored in self.store.children(&likely).await? {
+            batch.read(stored);
+        }
+        Ok((prepared, batch))
+    }
+
+    /// Reads the candidates of the records to be linked that have none
+    /// read yet: upserts no source record places, unless already waiting
+    /// unchanged for a person's decision.
+    async fn find_candidates(
+        &self,
+        records: &[FeedRecord],
+        prepared: &mut [Prepared],
+    ) -> Result<(), ImportError> {
+        let to_link: Vec<usize> = (0..records.len())
+            .filter(|&i| prepared[i].found.is_none() && to_be_linked(&records[i], &prepared[i]))
+            .collect();
+        if to_link.is_empty() {
+            return Ok(());
+        }
+        let key_sets: Vec<Vec<i64>> = to_link.iter().map(|&i| record_keys(&records[i])).collect();
+        let found = self
+            .store
+            .candidates_for_each(&key_sets, CANDIDATES)
+            .await?;
+        for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
+            let p = &mut prepared[i];
+            p.keys = keys;
+            p.found = Some(candidates.into_iter().map(LinkCandidate::found).collect());
+        }
+        Ok(())
+    }
+
+    /// Settles what a batch's records are decided on, once the store holds
+    /// everything written before: the candidates still missing, the names'
+    /// counts, each record's best candidates by score, the children the
+    /// batch will likely change, and which of them a review awaits.
+    pub(crate) async fn settle(
+        &self,
+        records: &[FeedRecord],
+        prepared: &mut [Prepared],
+        batch: &mut Batch,
+        link: bool,
+    ) -> Result<(), ImportError> {
+        if link {
+            self.find_candidates(records, prepared).await?;
+        }
+        let named: Vec<usize> = (0..records.len())
+            .filter(|&i| {
+                prepared[i].found.is_some()
+                    && to_be_linked(&records[i], &prepared[i])
+                    && records[i].family_name.is_some()
+            })
             .collect();
         let names: Vec<(&str, Option<&str>)> = named
             .iter()
@@ -196,44 +293,38 @@ impl<S: Store> Importer<'_, S> {
         for (i, f) in named.into_iter().zip(frequencies) {
             prepared[i].frequencies = Some(f);
         }
-        let key_sets: Vec<Vec<i64>> = to_link.iter().map(|&i| record_keys(&records[i])).collect();
-        let found = self
-            .store
-            .candidates_for_each(&key_sets, CANDIDATES)
-            .await?;
-        for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
-            let record = &records[i];
-            let query = link::profile(record);
-            let p = &mut prepared[i];
-            let model = self.model_for(p);
-            let mut scored: Vec<(f64, LinkCandidate)> = candidates
-                .into_iter()
-                .map(LinkCandidate::found)
-                .map(|c| {
-                    let weight = link::score(&model, record, &query, &c, p.tf()).weight;
-                    (weight, c)
-                })
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-            scored.truncate(BEST);
-            p.keys = keys;
-            p.scored = scored;
-        }
-        // The children the batch will most likely change: those its
-        // records are linked to already, and each one's best candidate.
         let mut wanted: BTreeSet<ChildId> = BTreeSet::new();
-        for p in &prepared {
+        for (record, p) in records.iter().zip(prepared.iter_mut()) {
             if let Some((child, _)) = p.state.linked {
                 if p.state.digest.as_deref() != Some(p.digest.as_str()) {
                     wanted.insert(child);
                 }
-            } else if let Some((_, best)) = p.scored.first() {
-                wanted.insert(best.child);
+                continue;
             }
+            let Some(found) = &p.found else { continue };
+            let query = link::profile(record);
+            let model = self.model_for(p);
+            // A child the batch knows better is weighed as it knows it.
+            let mut scored: Vec<(f64, LinkCandidate)> = found
+                .iter()
+                .filter(|c| !batch.supersedes_store(c.child))
+                .map(|c| {
+                    let weight = link::score(&model, record, &query, c, p.tf()).weight;
+                    (weight, c.clone())
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+            scored.truncate(BEST);
+            wanted.extend(scored.first().map(|(_, c)| c.child));
+            p.scored = scored;
         }
         let wanted: Vec<ChildId> = wanted.into_iter().collect();
-        let mut batch = Batch::default();
-        for stored in self.store.children(&wanted).await? {
+        let unread: Vec<ChildId> = wanted
+            .iter()
+            .copied()
+            .filter(|id| !batch.children.contains_key(id))
+            .collect();
+        for stored in self.store.children(&unread).await? {
             batch.read(stored);
         }
         batch.awaiting_review = self
@@ -242,8 +333,19 @@ impl<S: Store> Importer<'_, S> {
             .await?
             .into_iter()
             .collect();
-        Ok((prepared, batch))
+        Ok(())
     }
+}
+
+/// Whether a record is to be linked: an upsert that no source record
+/// places, unless already waiting unchanged for a person's decision.
+fn to_be_linked(record: &FeedRecord, p: &Prepared) -> bool {
+    p.state.linked.is_none()
+        && record.action == Action::Upsert
+        && p.state
+            .open_review
+            .as_ref()
+            .is_none_or(|(r, _)| r.record != p.json)
 }
 
 impl Batch {
@@ -258,6 +360,7 @@ impl Batch {
             Working {
                 current: stored.child.clone(),
                 stored: Some(stored),
+                carried: false,
             },
         );
     }
@@ -273,6 +376,54 @@ impl Batch {
             .get(&id)
             .map(|w| &w.current)
             .ok_or(Error::NotFound)
+    }
+
+    /// Whether the batch knows the child better than the store did when
+    /// the batch's candidates were read.
+    fn supersedes_store(&self, id: ChildId) -> bool {
+        self.children
+            .get(&id)
+            .is_some_and(Working::supersedes_store)
+    }
+
+    /// Brings a batch read while the batch before was being written up to
+    /// date with what that one wrote: its children as written, and where
+    /// its source records now stand.
+    pub fn absorb(&mut self, carry: Carry, records: &[FeedRecord], prepared: &mut [Prepared]) {
+        for stored in carry.children {
+            let id = stored.child.id;
+            if !self.children.contains_key(&id) {
+                self.order.push(id);
+            }
+            self.children.insert(
+                id,
+                Working {
+                    current: stored.child.clone(),
+                    stored: Some(stored),
+                    carried: true,
+                },
+            );
+        }
+        for (key, ids) in carry.keys {
+            let known = self.keys.entry(key).or_default();
+            for id in ids {
+                if !known.contains(&id) {
+                    known.push(id);
+                }
+            }
+        }
+        for (record, p) in records.iter().zip(prepared) {
+            let at = &record.source_record;
+            if let Some(link) = carry.links.get(at) {
+                p.state.linked = *link;
+            }
+            if let Some(digest) = carry.digests.get(at) {
+                p.state.digest = Some(digest.clone());
+            }
+            if p.state.open_review.is_none() {
+                p.state.open_review = carry.reviews.get(at).cloned();
+            }
+        }
     }
 
     /// Whether the child, as read, holds a merge not yet undone.
@@ -326,6 +477,7 @@ impl Batch {
                     Working {
                         stored: None,
                         current: child,
+                        carried: false,
                     },
                 );
             }
@@ -429,7 +581,7 @@ impl Batch {
         let mut scored: Vec<(f64, LinkCandidate)> = p
             .scored
             .iter()
-            .filter(|(_, c)| self.children.get(&c.child).is_none_or(|w| !w.changed()))
+            .filter(|(_, c)| !self.supersedes_store(c.child))
             .cloned()
             .collect();
         let touched: BTreeSet<ChildId> = p
@@ -450,16 +602,43 @@ impl Batch {
         scored.into_iter().map(|(_, c)| c).collect()
     }
 
-    /// Everything the batch writes.
-    pub fn into_writes(mut self) -> ImportWrites {
-        let mut writes = ImportWrites::default();
+    /// Everything the batch writes, its versions recorded at `written_at`,
+    /// and what the next batch needs to know of it.
+    pub fn into_writes(mut self, written_at: OffsetDateTime) -> (ImportWrites, Carry) {
+        let links = self
+            .links
+            .iter()
+            .map(|(record, child)| {
+                let linked = child.and_then(|id| Some((id, self.contactpoint_id(id)?)));
+                (record.clone(), linked)
+            })
+            .collect();
+        let mut writes = ImportWrites {
+            written_at: Some(written_at),
+            ..ImportWrites::default()
+        };
+        let mut carried = Vec::new();
         for id in &self.order {
             let Some(working) = self.children.remove(id) else {
                 continue;
             };
             match working.stored {
-                None => writes.new_children.push(working.current),
+                None => {
+                    carried.push(StoredChild {
+                        child: working.current.clone(),
+                        version: 1,
+                        updated_at: written_at,
+                        survives_merge: false,
+                    });
+                    writes.new_children.push(working.current);
+                }
                 Some(stored) if stored.child != working.current => {
+                    carried.push(StoredChild {
+                        child: working.current.clone(),
+                        version: stored.version + 1,
+                        updated_at: written_at,
+                        survives_merge: stored.survives_merge,
+                    });
                     writes.updates.push(ChildUpdate {
                         child: working.current,
                         previous: stored,
@@ -468,15 +647,39 @@ impl Batch {
                 Some(_) => {}
             }
         }
-        writes.digests = self.digests.into_iter().collect();
+        writes.digests = self
+            .digests
+            .iter()
+            .map(|(r, d)| (r.clone(), d.clone()))
+            .collect();
         // A stable order, so concurrent writers take locks in one order.
         writes.digests.sort_unstable_by(|a, b| {
             (a.0.source.as_str(), a.0.record.as_str())
                 .cmp(&(b.0.source.as_str(), b.0.record.as_str()))
         });
+        let reviews = self
+            .reviews
+            .iter()
+            .map(|(r, id)| (r.source_record.clone(), (r.clone(), *id)))
+            .collect();
         writes.reviews = self.reviews.into_iter().map(|(r, _)| r).collect();
         writes.merge_updates = self.merge_updates;
-        writes
+        // Only the keys of the children carried: those a batch before
+        // carried in, and this one left alone, the store now holds.
+        let ids: BTreeSet<ChildId> = carried.iter().map(|s| s.child.id).collect();
+        let mut keys = self.keys;
+        keys.retain(|_, holders| {
+            holders.retain(|id| ids.contains(id));
+            !holders.is_empty()
+        });
+        let carry = Carry {
+            children: carried,
+            keys,
+            links,
+            digests: self.digests,
+            reviews,
+        };
+        (writes, carry)
     }
 }
 
@@ -487,4 +690,76 @@ pub(crate) fn digest(json: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use contactpoint_store::testing::fixtures::child;
+    use time::macros::datetime;
+
+    use super::*;
+
+    const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
+
+    fn stored(child: Child, version: i32, survives_merge: bool) -> StoredChild {
+        StoredChild {
+            child,
+            version,
+            updated_at: datetime!(2026-11-01 09:00 UTC),
+            survives_merge,
+        }
+    }
+
+    #[test]
+    fn a_written_batch_carries_its_children_at_the_versions_the_store_gives_them() {
+        let read = child(1);
+        let mut changed = read.clone();
+        changed.upn = None;
+        let made = child(3);
+        let mut batch = Batch::default();
+        batch.read(stored(read.clone(), 4, true));
+        batch.read(stored(child(2), 7, false));
+        batch.set_child(changed.clone());
+        batch.set_child(made.clone());
+
+        let (writes, carry) = batch.into_writes(AT);
+
+        assert_eq!(writes.written_at, Some(AT));
+        assert_eq!(writes.new_children, std::slice::from_ref(&made));
+        assert_eq!(writes.updates.len(), 1);
+        assert_eq!(writes.updates[0].child, changed);
+        let carried: Vec<_> = carry
+            .children
+            .iter()
+            .map(|s| (s.child.id, s.version, s.survives_merge, s.updated_at))
+            .collect();
+        assert_eq!(carried, [(read.id, 5, true, AT), (made.id, 1, false, AT)]);
+        assert_eq!(carry.children[0].child, changed);
+        assert_eq!(
+            carry.links.get(&made.source_records[0]),
+            Some(&Some((made.id, made.contactpoint_id)))
+        );
+        let keys = child_search_keys(&made);
+        assert!(keys.iter().all(|k| carry.keys[k].contains(&made.id)));
+    }
+
+    #[test]
+    fn a_child_carried_in_and_left_alone_is_not_carried_on() {
+        let mut batch = Batch::default();
+        let (_, carry) = {
+            let mut before = Batch::default();
+            before.set_child(child(2));
+            before.into_writes(AT)
+        };
+        batch.absorb(carry, &[], &mut []);
+        let made = child(3);
+        batch.set_child(made.clone());
+
+        let (writes, carry) = batch.into_writes(AT);
+
+        assert!(writes.updates.is_empty());
+        assert_eq!(writes.new_children.len(), 1);
+        assert_eq!(carry.children.len(), 1);
+        assert!(carry.keys.values().flatten().all(|id| *id == made.id));
+    }
 }

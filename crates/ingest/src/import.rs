@@ -19,7 +19,7 @@ use crate::fhir_feed::FhirFeed;
 use crate::link::{self, Decision, Thresholds};
 use crate::mapping::CsvMapping;
 use crate::record::{Action, FeedRecord, Rejection};
-use crate::report::{ReportLine, Summary};
+
 use crate::survivorship::{Authority, apply, new_child};
 
 /// What happened to one record, as the import report says it.
@@ -143,16 +143,30 @@ impl<'a, S: Store> Importer<'a, S> {
         records: &[FeedRecord],
         at: OffsetDateTime,
     ) -> Result<Vec<Outcome>, ImportError> {
-        let (prepared, mut batch) = self.prepare(records, true).await?;
-        batch.note_households(records);
-        let mut outcomes = Vec::with_capacity(records.len());
-        for (record, p) in records.iter().zip(&prepared) {
-            outcomes.push(self.place(&mut batch, record, p, at).await?);
-        }
+        let (prepared, batch) = self.read_batch(records, true).await?;
+        let (outcomes, batch) = self.place_all(batch, records, &prepared, at).await?;
         if !self.dry_run {
-            self.store.apply_import(&batch.into_writes()).await?;
+            let (writes, _) = batch.into_writes(received_now());
+            self.store.apply_import(&writes).await?;
         }
         Ok(outcomes)
+    }
+
+    /// Decides every record of a batch, in order, applying each to what
+    /// the batch holds.
+    pub(crate) async fn place_all(
+        &self,
+        mut batch: Batch,
+        records: &[FeedRecord],
+        prepared: &[Prepared],
+        at: OffsetDateTime,
+    ) -> Result<(Vec<Outcome>, Batch), ImportError> {
+        batch.note_households(records);
+        let mut outcomes = Vec::with_capacity(records.len());
+        for (record, p) in records.iter().zip(prepared) {
+            outcomes.push(self.place(&mut batch, record, p, at).await?);
+        }
+        Ok((outcomes, batch))
     }
 
     /// Decides one record of a batch and applies it to what the batch holds.
@@ -294,49 +308,6 @@ impl<'a, S: Store> Importer<'a, S> {
         }
     }
 
-    /// Imports every record of a feed a batch at a time, handing each
-    /// report line to `each` in the feed's order; stops only if the store
-    /// fails.
-    pub async fn import_all(
-        &self,
-        records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
-        at: OffsetDateTime,
-        mut each: impl FnMut(ReportLine),
-    ) -> Result<Summary, ImportError> {
-        let mut summary = Summary::default();
-        let mut records = records.peekable();
-        while records.peek().is_some() {
-            // Rejected rows keep their place among the records' lines.
-            let mut lines: Vec<Option<ReportLine>> = Vec::new();
-            let mut batch = Vec::new();
-            for record in records.by_ref().take(self.batch.max(1)) {
-                match record {
-                    Ok(record) => {
-                        lines.push(None);
-                        batch.push(record);
-                    }
-                    Err(rejection) => lines.push(Some(ReportLine::rejected(rejection))),
-                }
-            }
-            let outcomes = self.import_batch(&batch, at).await?;
-            let mut placed = batch.iter().zip(outcomes);
-            for line in lines {
-                let line = match line {
-                    Some(line) => line,
-                    None => match placed.next() {
-                        Some((record, outcome)) => {
-                            ReportLine::of(record.source_record.record.as_str(), &outcome)
-                        }
-                        None => continue,
-                    },
-                };
-                summary.count(&line);
-                each(line);
-            }
-        }
-        Ok(summary)
-    }
-
     /// A new child from the record, under a fresh identifier (one that
     /// clashes with an identifier in use fails the batch's write, which is
     /// then decided again with new ones).
@@ -368,7 +339,9 @@ impl<'a, S: Store> Importer<'a, S> {
     ) -> Result<Outcome, ImportError> {
         let record: FeedRecord =
             serde_json::from_str(&review.record).map_err(|e| Error::Decode(e.to_string()))?;
-        let (prepared, mut batch) = self.prepare(std::slice::from_ref(&record), false).await?;
+        let (prepared, mut batch) = self
+            .read_batch(std::slice::from_ref(&record), false)
+            .await?;
         let Some(p) = prepared.first() else {
             return Err(Error::NotFound);
         };
@@ -385,7 +358,8 @@ impl<'a, S: Store> Importer<'a, S> {
             None => self.create(&mut batch, &record, at, &p.digest),
         };
         if !self.dry_run {
-            self.store.apply_import(&batch.into_writes()).await?;
+            let (writes, _) = batch.into_writes(received_now());
+            self.store.apply_import(&writes).await?;
         }
         let status = if same {
             ReviewStatus::Linked

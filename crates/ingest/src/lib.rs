@@ -14,6 +14,7 @@ pub mod mapping;
 mod merge;
 mod record;
 mod report;
+mod stream;
 mod survivorship;
 
 pub use csv_feed::{CsvFeed, FeedError, RowRejection};

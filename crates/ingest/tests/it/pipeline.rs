@@ -4,7 +4,9 @@
 use contactpoint_domain::{
     Address, Gender, Label, Name, NhsNumber, Postcode, SourceId, SourceRecordId, SourceRecordRef,
 };
-use contactpoint_ingest::{Action, FeedRecord, Importer, NoAuthority, Outcome};
+use contactpoint_ingest::{
+    Action, FeedRecord, Importer, NoAuthority, Outcome, Rejection, RowRejection,
+};
 use contactpoint_store::Store;
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
@@ -218,6 +220,7 @@ mod batches {
         a_preview_links_records_of_one_child_within_a_batch_and_writes_nothing,
         a_twin_in_the_same_batch_waits_for_review_against_the_child_just_made,
         a_batch_imported_again_is_all_unchanged,
+        batches_one_after_another_decide_as_one_batch_would,
     );
 
     fn from_health(id: &str) -> FeedRecord {
@@ -290,6 +293,75 @@ mod batches {
         let child = store.child_by_contactpoint_id(id).await.unwrap();
         assert_eq!(pending[0].candidate, child.child.id);
         assert_eq!(store.count_children().await.unwrap(), 1);
+    }
+
+    /// A feed a record at a time, each batch read while the one before is
+    /// written: each record sees what the one just before it did.
+    async fn batches_one_after_another_decide_as_one_batch_would(store: impl Store) {
+        let mut importer = importer(&store);
+        importer.batch = 1;
+        let mut moved = from_health("P1");
+        moved.address = Some(address("LS8 1AA"));
+        let mut twin = record("school-census", "S2");
+        twin.given_name = Some(Name::parse("Zara").unwrap());
+        twin.nhs_number = None;
+        let rejected = RowRejection {
+            line: 4,
+            record_id: Some("P9".into()),
+            reason: Rejection::TooLittle,
+        };
+        let feed = vec![
+            Ok(record("school-census", "S1")),
+            Ok(from_health("P1")),
+            Err(rejected),
+            Ok(moved),
+            Ok(twin.clone()),
+            Ok(twin),
+            Ok(record("school-census", "S1")),
+        ];
+        let mut lines = Vec::new();
+
+        let summary = importer
+            .import_all(feed.into_iter(), AT, |line| lines.push(line))
+            .await
+            .unwrap();
+
+        let outcomes: Vec<_> = lines.iter().map(|l| l.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [
+                "new",
+                "linked",
+                "rejected",
+                "updated",
+                "review",
+                "unchanged",
+                "unchanged"
+            ]
+        );
+        assert_eq!(lines[2].source_record_id, "P9");
+        assert_eq!(summary.total(), 7);
+        let id = &lines[0].contactpoint_id;
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.contactpoint_id == *id || l.outcome == "rejected")
+        );
+        assert_eq!(store.count_children().await.unwrap(), 1);
+        let child = store
+            .child_by_source_record(&moved_ref())
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = store.child(child).await.unwrap();
+        assert_eq!(stored.version, 3);
+        assert_eq!(stored.child.postcode().map(|p| p.as_str()), Some("LS8 1AA"));
+        assert_eq!(store.child_history(child).await.unwrap().len(), 2);
+        assert_eq!(store.pending_reviews(10).await.unwrap().len(), 1);
+    }
+
+    fn moved_ref() -> SourceRecordRef {
+        from_health("P1").source_record
     }
 
     async fn a_batch_imported_again_is_all_unchanged(store: impl Store) {
