@@ -217,12 +217,14 @@ impl<S: Store> Importer<'_, S> {
                 }
             } else if let Some(found) = &p.found {
                 let query = link::profile(record);
-                let best = found.iter().max_by(|a, b| {
-                    let weight =
-                        |c| link::score(&self.model, record, &query, c, &NoTermFrequencies).weight;
-                    weight(a).total_cmp(&weight(b))
-                });
-                likely.extend(best.map(|c| c.child));
+                let best = found
+                    .iter()
+                    .map(|c| {
+                        let score = link::score(&self.model, record, &query, c, &NoTermFrequencies);
+                        (score.weight, c.child)
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                likely.extend(best.map(|(_, child)| child));
             }
         }
         let likely: Vec<ChildId> = likely.into_iter().collect();

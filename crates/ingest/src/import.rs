@@ -19,7 +19,6 @@ use crate::fhir_feed::FhirFeed;
 use crate::link::{self, Decision, Thresholds};
 use crate::mapping::CsvMapping;
 use crate::record::{Action, FeedRecord, Rejection};
-
 use crate::survivorship::{Authority, apply, new_child};
 
 /// What happened to one record, as the import report says it.

@@ -26,6 +26,9 @@ pub struct LinkageArgs {
     /// source, record id and outcome, to look up in the feeds.
     #[arg(long, default_value_t = 0)]
     pub show_splits: usize,
+    /// How many records are linked and written at once, as for `import`.
+    #[arg(long, default_value_t = BATCH, value_parser = crate::parse_batch)]
+    pub batch: usize,
 }
 
 /// Pairs among `n` records.
@@ -53,7 +56,7 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     let mut outcomes: HashMap<(String, String), &'static str> = HashMap::new();
     let started = Instant::now();
     let (summary, estimates) =
-        crate::feeds::import(store, &sources, &dir, BATCH, |source, line| {
+        crate::feeds::import(store, &sources, &dir, args.batch, |source, line| {
             outcomes.insert(
                 (source.id.to_string(), line.source_record_id.clone()),
                 line.outcome,
