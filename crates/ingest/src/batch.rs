@@ -60,6 +60,14 @@ struct Working {
 }
 
 impl Working {
+    fn read(stored: StoredChild, carried: bool) -> Self {
+        Self {
+            current: stored.child.clone(),
+            stored: Some(stored),
+            carried,
+        }
+    }
+
     fn changed(&self) -> bool {
         self.stored.as_ref().is_none_or(|s| s.child != self.current)
     }
@@ -357,14 +365,7 @@ impl Batch {
             return;
         }
         self.order.push(id);
-        self.children.insert(
-            id,
-            Working {
-                current: stored.child.clone(),
-                stored: Some(stored),
-                carried: false,
-            },
-        );
+        self.children.insert(id, Working::read(stored, false));
     }
 
     /// The child as the batch sees it, read from the store if the batch
@@ -397,14 +398,7 @@ impl Batch {
             if !self.children.contains_key(&id) {
                 self.order.push(id);
             }
-            self.children.insert(
-                id,
-                Working {
-                    current: stored.child.clone(),
-                    stored: Some(stored),
-                    carried: true,
-                },
-            );
+            self.children.insert(id, Working::read(stored, true));
         }
         for (key, ids) in carry.keys {
             let known = self.keys.entry(key).or_default();
