@@ -65,7 +65,7 @@ impl<S: Store> Importer<'_, S> {
                 each(line);
             }
         };
-        let mut records = records.peekable();
+        let mut records = records;
         let mut writing: Option<Writing> = None;
         loop {
             let chunk = self.next_chunk(&mut records);
