@@ -23,6 +23,12 @@ use crate::record::{Action, FeedRecord};
 /// How many candidates the store returns for a record, and how many of the
 /// best are weighed for the decision.
 pub(crate) const CANDIDATES: usize = 20;
+/// How many more a batch reads, so that its candidates do not depend on
+/// whether the batch before had been written when they were read: the
+/// children that batch made or changed are dropped (the batch knows them
+/// better), and the first [`CANDIDATES`] of the rest are the same either
+/// way, unless more than this many of those children rank among them.
+const SPARE_CANDIDATES: usize = 8;
 const BEST: usize = 3;
 
 /// A record of the batch as read before any is decided.
@@ -260,7 +266,7 @@ impl<S: Store> Importer<'_, S> {
         let key_sets: Vec<Vec<i64>> = to_link.iter().map(|&i| record_keys(&records[i])).collect();
         let found = self
             .store
-            .candidates_for_each(&key_sets, CANDIDATES)
+            .candidates_for_each(&key_sets, CANDIDATES + SPARE_CANDIDATES)
             .await?;
         for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
             let p = &mut prepared[i];
@@ -318,6 +324,7 @@ impl<S: Store> Importer<'_, S> {
             let mut scored: Vec<(f64, LinkCandidate)> = found
                 .iter()
                 .filter(|c| !batch.supersedes_store(c.child))
+                .take(CANDIDATES)
                 .map(|c| {
                     let weight = link::score(&model, record, &query, c, p.tf()).weight;
                     (weight, c.clone())
