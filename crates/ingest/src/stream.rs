@@ -2,8 +2,8 @@
 //! read from the store while the one before is being written, so the
 //! store's reads and its writes (on SQLite, each on its own connection and
 //! thread) overlap; what the written batch did is then carried into the
-//! next one before anything is decided, so the outcomes are those of one
-//! batch after another.
+//! next one before anything is decided, so no outcome depends on when the
+//! write landed.
 
 use contactpoint_store::{Error, ImportWrites, Store};
 use time::OffsetDateTime;
@@ -54,7 +54,7 @@ impl<S: Store> Importer<'_, S> {
     /// written; stops only if the store fails.
     pub async fn import_all(
         &self,
-        records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
+        mut records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
         at: OffsetDateTime,
         mut each: impl FnMut(ReportLine),
     ) -> Result<Summary, ImportError> {
@@ -65,7 +65,6 @@ impl<S: Store> Importer<'_, S> {
                 each(line);
             }
         };
-        let mut records = records;
         let mut writing: Option<Writing> = None;
         loop {
             let chunk = self.next_chunk(&mut records);
