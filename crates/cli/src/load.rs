@@ -103,7 +103,7 @@ pub async fn load_population<S: Store>(
         .map_err(|_| anyhow!("the generator thread panicked"))??;
     bar.set_message("indexing");
     store
-        .finish_bulk_load()
+        .index_held_keys()
         .await
         .context("indexing the loaded children for search failed; run again to finish")?;
     store

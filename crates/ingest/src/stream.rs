@@ -3,7 +3,8 @@
 //! store's reads and its writes (on SQLite, each on its own connection and
 //! thread) overlap; what the written batch did is then carried into the
 //! next one before anything is decided, so no outcome depends on when the
-//! write landed.
+//! write landed. The store may hold back the batches' search keys (found
+//! by this process meanwhile) until the feed ends.
 
 use contactpoint_store::{Error, ImportWrites, Store};
 use time::OffsetDateTime;
@@ -65,6 +66,10 @@ impl<S: Store> Importer<'_, S> {
                 each(line);
             }
         };
+        if !self.dry_run {
+            // Keys an interrupted import held back would go unfound.
+            self.store.index_held_keys().await?;
+        }
         let mut writing: Option<Writing> = None;
         loop {
             let chunk = self.next_chunk(&mut records);
@@ -89,6 +94,9 @@ impl<S: Store> Importer<'_, S> {
                 },
             };
             if chunk.is_empty() {
+                if !self.dry_run {
+                    self.store.index_held_keys().await?;
+                }
                 return Ok(summary);
             }
             let Some(read) = read else {
@@ -145,7 +153,8 @@ impl<S: Store> Importer<'_, S> {
         at: OffsetDateTime,
     ) -> Result<Writing, ImportError> {
         let (outcomes, batch) = self.place_all(batch, &chunk.records, prepared, at).await?;
-        let (writes, carry) = batch.into_writes(received_now());
+        let (mut writes, carry) = batch.into_writes(received_now());
+        writes.more_follow = true;
         Ok(Writing {
             chunk,
             outcomes,

@@ -192,6 +192,10 @@ pub struct ImportWrites {
     /// none): an importer that goes on from what it wrote, before reading
     /// it back, knows each version's time.
     pub written_at: Option<OffsetDateTime>,
+    /// The batch is one of a feed's many, and more follow: a backend may
+    /// hold back its search keys, for this process to find, until
+    /// [`Store::index_held_keys`] (or a few million later).
+    pub more_follow: bool,
 }
 
 /// Two records found to be one child: the absorbed one folded into the
@@ -235,16 +239,17 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Adds new children as [`Store::insert_children`] does, for a load of
     /// many batches into a database nobody searches meanwhile: a backend may
-    /// defer indexing their search keys until [`Store::finish_bulk_load`],
-    /// and until then a search may not find them.
+    /// hold back their search keys until [`Store::index_held_keys`], and
+    /// until then a search may not find them.
     fn bulk_insert_children(&self, children: &[Child]) -> impl Future<Output = Result<()>> + Send {
         self.insert_children(children)
     }
 
-    /// Makes every child a bulk load added searchable. Cheap when there is
-    /// nothing to do, so a server runs it on start, in case a load was
-    /// interrupted.
-    fn finish_bulk_load(&self) -> impl Future<Output = Result<()>> + Send {
+    /// Indexes every search key held back (by a bulk load, or by an
+    /// import's batches), so that every process finds their children.
+    /// Cheap when there is nothing to do, so a server and an import run it
+    /// on start, in case a load or an import was interrupted.
+    fn index_held_keys(&self) -> impl Future<Output = Result<()>> + Send {
         std::future::ready(Ok(()))
     }
 

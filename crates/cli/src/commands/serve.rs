@@ -31,7 +31,7 @@ pub async fn serve<S: Store>(
 ) -> anyhow::Result<()> {
     // Children an interrupted bulk load stored must be found like any other.
     store
-        .finish_bulk_load()
+        .index_held_keys()
         .await
         .context("indexing children left by an interrupted load failed")?;
     // While the server starts answering, the search tables are read into

@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, SqliteConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::held::{HELD_LIMIT, KeyChanges, NewKeys};
 use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::record::{
     Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
@@ -124,23 +125,53 @@ pub(super) async fn candidates_for_each(
     if pairs.is_empty() {
         return Ok(vec![Vec::new(); key_sets.len()]);
     }
+    // Read before the index, so a key merged into it meanwhile is in one
+    // or the other.
+    let held: Vec<(usize, i64, String)> = sqlite
+        .held
+        .children_of(pairs.iter().copied())
+        .into_iter()
+        .map(|(i, key, child)| (i, key, child.simple().to_string()))
+        .collect();
     // The best `limit` children of each key set, by keys shared, as
-    // `Store::candidates` ranks them for one.
-    let rows: Vec<IndexedCandidateRow> = sqlx::query_as(
-        "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), \
-         shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
-                    JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id), \
-         ranked AS (SELECT idx, child_id, n, \
-                    ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r FROM shared) \
-         SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-         p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
-         FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
-         WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id",
-    )
-    .bind(serde_json::to_string(&pairs)?)
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-    .fetch_all(&sqlite.pool)
-    .await?;
+    // `Store::candidates` ranks them for one; with keys held back, those
+    // too, each (key, child) counted once.
+    let read = match held.is_empty() {
+        true => sqlx::query_as(
+            "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), \
+             shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
+                        JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id), \
+             ranked AS (SELECT idx, child_id, n, \
+                        ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
+                        FROM shared) \
+             SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+             p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
+             FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
+             WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id",
+        ),
+        false => sqlx::query_as(
+            "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), \
+             pairs AS (SELECT q.idx, q.key, k.child_id FROM q \
+                       JOIN search_keys k ON k.key = q.key \
+                       UNION SELECT value ->> 0, value ->> 1, unhex(value ->> 2) \
+                       FROM json_each(?3)), \
+             shared AS (SELECT idx, child_id, COUNT(*) AS n FROM pairs GROUP BY idx, child_id), \
+             ranked AS (SELECT idx, child_id, n, \
+                        ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
+                        FROM shared) \
+             SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+             p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
+             FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
+             WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id",
+        ),
+    };
+    let mut read = read
+        .bind(serde_json::to_string(&pairs)?)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    if !held.is_empty() {
+        read = read.bind(serde_json::to_string(&held)?);
+    }
+    let rows: Vec<IndexedCandidateRow> = read.fetch_all(&sqlite.pool).await?;
     crate::record::candidates_for_each(key_sets.len(), rows)
 }
 
@@ -170,15 +201,22 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
         return Ok(());
     }
     let now = writes.written_at.unwrap_or_else(crate::now);
+    let new_keys = match writes.more_follow {
+        true => NewKeys::Held,
+        false => NewKeys::Indexed,
+    };
+    let _writing = sqlite.held.writing.lock().await;
     // IMMEDIATE takes the write lock before reading the versions, so they
     // cannot change before the batch is written.
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
     check_versions(&mut tx, &writes.updates).await?;
+    let mut added = Vec::new();
     if !writes.new_children.is_empty() {
         let rows = Rows::from_children(&writes.new_children)?;
-        Sqlite::insert_rows(&mut tx, &rows, now).await?;
+        Sqlite::insert_rows(&mut tx, &rows, now, new_keys).await?;
+        added = rows.search_keys;
     }
-    write_updates(&mut tx, &writes.updates, now).await?;
+    let changed = write_updates(&mut tx, &writes.updates, now, new_keys).await?;
     for chunk in writes.digests.chunks(ROWS_PER_STATEMENT) {
         let mut q =
             QueryBuilder::new("INSERT INTO source_record_digests (source, record_id, digest) ");
@@ -211,6 +249,17 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
     }
     super::merge::log_updates(&mut tx, &writes.merge_updates).await?;
     tx.commit().await?;
+    let held = match new_keys {
+        NewKeys::Held => {
+            added.extend(changed.added);
+            added
+        }
+        NewKeys::Indexed => Vec::new(),
+    };
+    sqlite.held.remember(&held, &changed.removed);
+    if sqlite.held.count() >= HELD_LIMIT {
+        sqlite.merge_held_keys().await?;
+    }
     Ok(())
 }
 
@@ -235,14 +284,16 @@ pub(super) async fn check_versions(
 }
 
 /// Replaces children whose versions were checked, keeping each replaced
-/// record whole in the history.
+/// record whole in the history; says which search keys it added and
+/// removed.
 pub(super) async fn write_updates(
     conn: &mut SqliteConnection,
     updates: &[ChildUpdate],
     now: OffsetDateTime,
-) -> Result<()> {
+    new_keys: NewKeys,
+) -> Result<KeyChanges> {
     if updates.is_empty() {
-        return Ok(());
+        return Ok(KeyChanges::default());
     }
     let changes = Changes::of(updates)?;
     let rows = &changes.rows;
@@ -265,14 +316,15 @@ pub(super) async fn write_updates(
     }
     // One statement for every child, its values as one JSON array of rows:
     // a statement per child cost more in handing it to SQLite than in
-    // running it.
+    // running it. The ContactPoint identifier never changes, and is left
+    // out: SQLite rewrites an index entry whenever its column is assigned,
+    // even to the value it had.
     let values: Vec<serde_json::Value> = rows
         .children
         .iter()
         .map(|r| {
             serde_json::json!([
                 r.id.simple().to_string(),
-                r.contactpoint_id,
                 r.status,
                 r.shielded,
                 r.family_name,
@@ -287,11 +339,11 @@ pub(super) async fn write_updates(
         })
         .collect();
     sqlx::query(
-        "UPDATE children SET contactpoint_id = t.value ->> 1, version = version + 1, \
-         status = t.value ->> 2, shielded = t.value ->> 3, family_name = t.value ->> 4, \
-         given_name = t.value ->> 5, date_of_birth = t.value ->> 6, gender = t.value ->> 7, \
-         postcode = t.value ->> 8, nhs_number = t.value ->> 9, upn = t.value ->> 10, \
-         identity = t.value ->> 11, updated_at = ?2 \
+        "UPDATE children SET version = version + 1, status = t.value ->> 1, \
+         shielded = t.value ->> 2, family_name = t.value ->> 3, given_name = t.value ->> 4, \
+         date_of_birth = t.value ->> 5, gender = t.value ->> 6, postcode = t.value ->> 7, \
+         nhs_number = t.value ->> 8, upn = t.value ->> 9, identity = t.value ->> 10, \
+         updated_at = ?2 \
          FROM json_each(?1) AS t WHERE children.id = unhex(t.value ->> 0)",
     )
     .bind(serde_json::Value::Array(values).to_string())
@@ -337,17 +389,20 @@ pub(super) async fn write_updates(
             .iter()
             .map(|k| (k.key, k.child_id.simple().to_string()))
             .collect();
-        let json = serde_json::to_string(&pairs)?;
-        // A bulk load's keys wait in bulk_search_keys until it finishes.
-        for delete in [
+        sqlx::query(
             "DELETE FROM search_keys WHERE (key, child_id) IN \
              (SELECT value ->> 0, unhex(value ->> 1) FROM json_each(?1))",
-            "DELETE FROM bulk_search_keys WHERE (child_id, key) IN \
-             (SELECT unhex(value ->> 1), value ->> 0 FROM json_each(?1))",
-        ] {
-            sqlx::query(delete).bind(&json).execute(&mut *conn).await?;
-        }
+        )
+        .bind(serde_json::to_string(&pairs)?)
+        .execute(&mut *conn)
+        .await?;
+        // A key still held back is outdone by its removal, held after it.
+        Sqlite::hold_search_keys(conn, &changes.removed_keys, true).await?;
     }
-    Sqlite::insert_search_keys(conn, rows).await?;
-    Sqlite::insert_parts(conn, rows).await
+    Sqlite::add_search_keys(conn, &rows.search_keys, new_keys).await?;
+    Sqlite::insert_parts(conn, rows).await?;
+    Ok(KeyChanges {
+        added: changes.rows.search_keys,
+        removed: changes.removed_keys,
+    })
 }

@@ -3,18 +3,20 @@
 use sqlx::{QueryBuilder, SqliteConnection};
 use time::OffsetDateTime;
 
+use super::held::NewKeys;
 use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::Result;
-use crate::record::Rows;
+use crate::record::{Rows, SearchKeyRow};
 
 impl Sqlite {
     pub(super) async fn insert_rows(
         conn: &mut SqliteConnection,
         rows: &Rows,
         now: OffsetDateTime,
+        new_keys: NewKeys,
     ) -> Result<()> {
         Self::insert_children_rows(conn, rows, now).await?;
-        Self::insert_search_keys(conn, rows).await?;
+        Self::add_search_keys(conn, &rows.search_keys, new_keys).await?;
         Self::insert_parts(conn, rows).await
     }
 
@@ -49,28 +51,18 @@ impl Sqlite {
         Ok(())
     }
 
-    pub(super) async fn insert_search_keys(conn: &mut SqliteConnection, rows: &Rows) -> Result<()> {
-        for chunk in rows.search_keys.chunks(ROWS_PER_STATEMENT) {
+    pub(super) async fn add_search_keys(
+        conn: &mut SqliteConnection,
+        keys: &[SearchKeyRow],
+        new_keys: NewKeys,
+    ) -> Result<()> {
+        if new_keys == NewKeys::Held {
+            return Self::hold_search_keys(conn, keys, false).await;
+        }
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::new("INSERT INTO search_keys (key, child_id) ");
             q.push_values(chunk, |mut b, r| {
                 b.push_bind(r.key).push_bind(r.child_id);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
-        Ok(())
-    }
-
-    /// Search keys held back by a bulk load, in the order children arrive.
-    pub(super) async fn insert_bulk_search_keys(
-        conn: &mut SqliteConnection,
-        rows: &Rows,
-    ) -> Result<()> {
-        let mut keys: Vec<_> = rows.search_keys.iter().collect();
-        keys.sort_unstable_by_key(|k| (k.child_id, k.key));
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::new("INSERT INTO bulk_search_keys (child_id, key) ");
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.child_id).push_bind(r.key);
             });
             q.build().execute(&mut *conn).await?;
         }

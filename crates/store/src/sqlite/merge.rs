@@ -4,6 +4,7 @@ use contactpoint_domain::{ChildId, MergeId};
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
+use super::held::NewKeys;
 use super::{Sqlite, batch};
 use crate::merge::{MergeRow, MergeUpdateRow, merge_columns};
 use crate::{ChildUpdate, Error, Merge, MergeUpdate, Result};
@@ -17,7 +18,7 @@ pub(super) async fn merge_children(
     let updates = [survivor.clone(), absorbed.clone()];
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
     batch::check_versions(&mut tx, &updates).await?;
-    batch::write_updates(&mut tx, &updates, merge.merged_at).await?;
+    batch::write_updates(&mut tx, &updates, merge.merged_at, NewKeys::Indexed).await?;
     sqlx::query(
         "INSERT INTO merges (id, survivor_id, absorbed_id, survivor_version, absorbed_version, \
          merged_at, log_from) \
@@ -54,7 +55,7 @@ pub(super) async fn unmerge_children(
         return Err(Error::Conflict("merge".into()));
     }
     batch::check_versions(&mut tx, &updates).await?;
-    batch::write_updates(&mut tx, &updates, at).await?;
+    batch::write_updates(&mut tx, &updates, at, NewKeys::Indexed).await?;
     let survivor_id = survivor.child.id.as_uuid();
     sqlx::query(
         "DELETE FROM merge_updates WHERE survivor_id = ?1 AND (seq IN (SELECT value FROM \
@@ -186,9 +187,14 @@ mod tests {
         let children = [child(1), child(2)];
         let rows = crate::record::Rows::from_children(&children).unwrap();
         let mut tx = pool.begin().await.unwrap();
-        Sqlite::insert_rows(&mut tx, &rows, crate::now())
-            .await
-            .unwrap();
+        Sqlite::insert_rows(
+            &mut tx,
+            &rows,
+            crate::now(),
+            crate::sqlite::held::NewKeys::Indexed,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         pool.close().await;
 

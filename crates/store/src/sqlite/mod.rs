@@ -26,6 +26,7 @@ use crate::{
 };
 
 mod batch;
+mod held;
 mod insert;
 mod merge;
 mod reader;
@@ -39,6 +40,7 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 pub struct Sqlite {
     pub(crate) pool: SqlitePool,
     readers: Arc<reader::Readers>,
+    held: Arc<held::Held>,
 }
 
 impl Sqlite {
@@ -96,7 +98,11 @@ impl Sqlite {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, readers })
+        Ok(Self {
+            pool,
+            readers,
+            held: Arc::default(),
+        })
     }
 
     async fn load(conn: &mut SqliteConnection, id: Uuid) -> Result<StoredChild> {
@@ -180,7 +186,7 @@ impl Store for Sqlite {
     async fn insert_children(&self, children: &[Child]) -> Result<()> {
         let rows = Rows::from_children(children)?;
         let mut tx = self.pool.begin().await?;
-        Self::insert_rows(&mut tx, &rows, crate::now()).await?;
+        Self::insert_rows(&mut tx, &rows, crate::now(), held::NewKeys::Indexed).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -190,55 +196,31 @@ impl Store for Sqlite {
         let rows = Rows::from_children(children)?;
         let mut tx = self.pool.begin().await?;
         Self::insert_children_rows(&mut tx, &rows, crate::now()).await?;
-        Self::insert_bulk_search_keys(&mut tx, &rows).await?;
+        Self::hold_search_keys(&mut tx, &rows.search_keys, false).await?;
         Self::insert_parts(&mut tx, &rows).await?;
         tx.commit().await?;
         Ok(())
     }
 
     #[instrument(skip_all)]
-    async fn finish_bulk_load(&self) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bulk_search_keys")
-            .fetch_one(&mut *tx)
-            .await?;
-        if held == 0 {
+    async fn index_held_keys(&self) -> Result<()> {
+        let _writing = self.held.writing.lock().await;
+        if self.merge_held_keys().await? == 0 {
             return Ok(());
         }
-        // Merged in key order, the keys are appended to search_keys' pages
-        // rather than scattered over them. The index by child would then be
-        // written in random order, so when the load is a large part of the
-        // whole it is rebuilt by one sort instead.
-        let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_keys")
-            .fetch_one(&mut *tx)
+        // A merge after a bulk load is one transaction as large as the
+        // index (8 GB of log at national scale), and a log file keeps its
+        // largest size: copy it back and empty it. Readers busy with the
+        // log leave it for SQLite's own checkpoints, which is no error, and
+        // are not waited for: a push ends with a merge too. The connection
+        // is closed after, rather than kept with no patience.
+        let mut conn = self.pool.acquire().await?;
+        conn.close_on_drop();
+        sqlx::query("PRAGMA busy_timeout = 0")
+            .execute(&mut *conn)
             .await?;
-        let rebuild = held > indexed / 4;
-        if rebuild {
-            sqlx::query("DROP INDEX search_keys_child")
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(
-            "INSERT INTO search_keys (key, child_id) \
-             SELECT key, child_id FROM bulk_search_keys ORDER BY key, child_id",
-        )
-        .execute(&mut *tx)
-        .await?;
-        if rebuild {
-            sqlx::query("CREATE INDEX search_keys_child ON search_keys (child_id)")
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM bulk_search_keys")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        // The merge is one transaction as large as the index (8 GB of log
-        // at national scale), and a log file keeps its largest size: copy
-        // it back and empty it. Busy readers leave it for SQLite's own
-        // checkpoints, which is no error.
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
@@ -304,7 +286,13 @@ impl Store for Sqlite {
             child: child.clone(),
             previous: current,
         };
-        batch::write_updates(&mut tx, std::slice::from_ref(&update), now).await?;
+        batch::write_updates(
+            &mut tx,
+            std::slice::from_ref(&update),
+            now,
+            held::NewKeys::Indexed,
+        )
+        .await?;
         tx.commit().await?;
         Ok(expected_version + 1)
     }
@@ -364,11 +352,26 @@ impl Store for Sqlite {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        // Read before the index, so a key merged into it meanwhile is in
+        // one or the other.
+        let held: Vec<(i64, String)> = self
+            .held
+            .children_of(keys.iter().map(|&key| ((), key)))
+            .into_iter()
+            .map(|((), key, child)| (key, child.simple().to_string()))
+            .collect();
         // The keys go in as one JSON array, so the statement's text never
         // changes and stays prepared in the connection's cache.
         let keys = serde_json::to_string(keys)?;
-        self.readers
-            .candidates(&keys, min_shared, i64::try_from(limit).unwrap_or(i64::MAX))
+        let held = (!held.is_empty())
+            .then(|| serde_json::to_string(&held))
+            .transpose()?;
+        self.readers.candidates(
+            &keys,
+            held.as_deref(),
+            min_shared,
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        )
     }
 
     #[instrument(skip_all)]

@@ -66,24 +66,49 @@ impl Readers {
         Ok(answer)
     }
 
+    /// The best `limit` children sharing at least `min_shared` of the
+    /// keys, counting those of `held` ((key, child) pairs held back from
+    /// the index) too.
     pub(super) fn candidates(
         &self,
         keys: &str,
+        held: Option<&str>,
         min_shared: u32,
         limit: i64,
     ) -> Result<Vec<Candidate>> {
         let rows = self.with(|conn| {
-            let mut statement = conn.prepare_cached(
-                "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-                 p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
-                 FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
-                       WHERE key IN (SELECT value FROM json_each(?1)) \
-                       GROUP BY child_id HAVING COUNT(*) >= ?2 \
-                       ORDER BY shared DESC, child_id LIMIT ?3) k \
-                 JOIN search_profiles p ON p.child_id = k.child_id \
-                 ORDER BY k.shared DESC, k.child_id",
-            )?;
-            let rows = statement.query_map((keys, min_shared, limit), candidate_row)?;
+            let mut statement = conn.prepare_cached(match held {
+                None => {
+                    "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+                     p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
+                     p.upn \
+                     FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
+                           WHERE key IN (SELECT value FROM json_each(?1)) \
+                           GROUP BY child_id HAVING COUNT(*) >= ?2 \
+                           ORDER BY shared DESC, child_id LIMIT ?3) k \
+                     JOIN search_profiles p ON p.child_id = k.child_id \
+                     ORDER BY k.shared DESC, k.child_id"
+                }
+                Some(_) => {
+                    "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+                     p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
+                     p.upn \
+                     FROM (SELECT child_id, COUNT(*) AS shared FROM \
+                           (SELECT key, child_id FROM search_keys \
+                            WHERE key IN (SELECT value FROM json_each(?1)) \
+                            UNION SELECT value ->> 0, unhex(value ->> 1) FROM json_each(?4)) \
+                           GROUP BY child_id HAVING COUNT(*) >= ?2 \
+                           ORDER BY shared DESC, child_id LIMIT ?3) k \
+                     JOIN search_profiles p ON p.child_id = k.child_id \
+                     ORDER BY k.shared DESC, k.child_id"
+                }
+            })?;
+            let rows = match held {
+                None => statement.query_map((keys, min_shared, limit), candidate_row)?,
+                Some(held) => {
+                    statement.query_map((keys, min_shared, limit, held), candidate_row)?
+                }
+            };
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })?;
         rows.into_iter().map(|row| row?.decode()).collect()

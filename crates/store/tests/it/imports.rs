@@ -22,6 +22,7 @@ crate::conformance!(
     an_update_of_the_summary_alone_rewrites_the_profile_and_keeps_the_keys,
     the_children_a_waiting_review_names_are_known_until_it_is_decided,
     an_import_batch_records_its_versions_at_the_time_it_names,
+    a_feed_s_batches_are_found_before_and_after_their_held_keys_are_indexed,
 );
 
 fn record(source: &str, id: &str) -> SourceRecordRef {
@@ -116,6 +117,7 @@ async fn an_import_batch_writes_children_updates_digests_and_reviews_together(st
         reviews: vec![review(waiting.clone(), added.id)],
         merge_updates: Vec::new(),
         written_at: None,
+        more_follow: false,
     };
 
     store.apply_import(&writes).await.unwrap();
@@ -179,6 +181,7 @@ async fn an_import_batch_with_a_stale_update_writes_nothing(store: impl Store) {
         reviews: Vec::new(),
         merge_updates: Vec::new(),
         written_at: None,
+        more_follow: true,
     };
 
     let outcome = store.apply_import(&writes).await;
@@ -190,6 +193,9 @@ async fn an_import_batch_with_a_stale_update_writes_nothing(store: impl Store) {
         store.record_digest(&added.source_records[0]).await.unwrap(),
         None
     );
+    let keys = child_search_keys(&added);
+    let found = store.candidates(&keys, 1, 10).await.unwrap();
+    assert!(found.iter().all(|c| c.summary.child_id != added.id));
 }
 
 async fn a_batch_of_key_sets_finds_what_each_set_finds_alone(store: impl Store) {
@@ -399,4 +405,59 @@ async fn an_import_batch_records_its_versions_at_the_time_it_names(store: impl S
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].recorded_at, made_at);
     assert_eq!(history[0].superseded_at, changed_at);
+}
+
+async fn a_feed_s_batches_are_found_before_and_after_their_held_keys_are_indexed(
+    store: impl Store,
+) {
+    let (kept, renamed) = (child(31), child(32));
+    store
+        .apply_import(&ImportWrites {
+            new_children: vec![kept.clone(), renamed.clone()],
+            more_follow: true,
+            ..ImportWrites::default()
+        })
+        .await
+        .unwrap();
+    let previous = store.child(renamed.id).await.unwrap();
+    let mut changed = renamed.clone();
+    changed.name.value = person("Zara", "Quint");
+    changed.previous_names.clear();
+    changed.preferred_given_name = None;
+    store
+        .apply_import(&ImportWrites {
+            more_follow: true,
+            ..one_update(changed.clone(), previous)
+        })
+        .await
+        .unwrap();
+    let old_only: Vec<i64> = child_search_keys(&renamed)
+        .into_iter()
+        .filter(|k| !child_search_keys(&changed).contains(k))
+        .collect();
+
+    for indexed in [false, true] {
+        if indexed {
+            store.index_held_keys().await.unwrap();
+        }
+        let by_kept = store
+            .candidates(&child_search_keys(&kept), 1, 10)
+            .await
+            .unwrap();
+        assert!(
+            by_kept.iter().any(|c| c.summary.child_id == kept.id),
+            "indexed: {indexed}"
+        );
+        let by_new = store
+            .candidates_for_each(&[child_search_keys(&changed)], 10)
+            .await
+            .unwrap();
+        let found: Vec<_> = by_new[0].iter().map(|c| c.summary.child_id).collect();
+        assert_eq!(found, vec![renamed.id], "indexed: {indexed}");
+        let by_old = store.candidates(&old_only, 1, 10).await.unwrap();
+        assert!(
+            by_old.iter().all(|c| c.summary.child_id != renamed.id),
+            "indexed: {indexed}: {by_old:?}"
+        );
+    }
 }

@@ -2,7 +2,9 @@
 
 use contactpoint_domain::{Gender, SearchInput, SearchQuery, Shield};
 use contactpoint_linkage::Band;
-use contactpoint_store::{SearchEngine, SearchOutcome, Store};
+use contactpoint_store::{
+    DatabaseUrl, ImportWrites, SearchEngine, SearchOutcome, Sqlite, Store, child_search_keys,
+};
 use time::macros::{date, datetime};
 
 use crate::fixtures::{child, person};
@@ -197,8 +199,8 @@ async fn children_of_a_bulk_load_are_found_once_it_finishes(store: impl Store) {
         .unwrap();
     store.bulk_insert_children(&others[1..]).await.unwrap();
 
-    store.finish_bulk_load().await.unwrap();
-    store.finish_bulk_load().await.unwrap();
+    store.index_held_keys().await.unwrap();
+    store.index_held_keys().await.unwrap();
 
     let SearchOutcome::Matches(results) = search(&store, okonkwo()).await else {
         panic!("expected matches");
@@ -217,7 +219,7 @@ async fn a_child_changed_during_a_bulk_load_is_indexed_once(store: impl Store) {
     changed.gender.value = Gender::Unknown;
     store.update_child(&changed, 1).await.unwrap();
 
-    store.finish_bulk_load().await.unwrap();
+    store.index_held_keys().await.unwrap();
 
     let SearchOutcome::Matches(results) = search(&store, okonkwo()).await else {
         panic!("expected matches");
@@ -234,10 +236,37 @@ async fn finishing_a_bulk_load_on_sqlite_empties_the_log() {
     let log = db._dir.path().join("contactpoint.db-wal");
     assert!(std::fs::metadata(&log).unwrap().len() > 0);
 
-    db.store.finish_bulk_load().await.unwrap();
+    db.store.index_held_keys().await.unwrap();
 
     assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
     assert_eq!(db.store.count_children().await.unwrap(), 60);
+}
+
+#[tokio::test]
+async fn keys_an_import_holds_back_on_sqlite_reach_other_processes_once_indexed() {
+    let db = crate::backends::sqlite().await;
+    let held = child(1);
+    db.store
+        .apply_import(&ImportWrites {
+            new_children: vec![held.clone()],
+            more_follow: true,
+            ..ImportWrites::default()
+        })
+        .await
+        .unwrap();
+    // Another process, as a server beside a running import is.
+    let other = Sqlite::open(&DatabaseUrl::sqlite_in(db._dir.path()))
+        .await
+        .unwrap();
+    let keys = child_search_keys(&held);
+    assert!(other.candidates(&keys, 1, 10).await.unwrap().is_empty());
+    assert_eq!(db.store.candidates(&keys, 1, 10).await.unwrap().len(), 1);
+
+    // The import stops before it indexes them; whoever indexes next does.
+    drop(db.store);
+    other.index_held_keys().await.unwrap();
+
+    assert_eq!(other.candidates(&keys, 1, 10).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -160,7 +160,7 @@ pub async fn run<S: Store>(
             options.children
         );
     } else if held < options.children {
-        store.finish_bulk_load().await?;
+        store.index_held_keys().await?;
         // A load stores whole batches in order: what is there is a prefix.
         println!(
             "The database holds the first {held} of the {} children (a load still running or interrupted): measuring on those.",

@@ -1,0 +1,216 @@
+//! Search keys held back from `search_keys` and merged into it later, in
+//! key order.
+//!
+//! A key is a hash, so each batch's keys land all over the index, and at a
+//! million children an import batch rewrote most of its pages: half of all
+//! it wrote. Held back instead, the keys are appended to
+//! `held_search_keys` (and a removal as a row saying so), and merged into
+//! the index a few million at a time, each merge writing the index once.
+//! Until then this process finds them here, in memory; another process
+//! finds them once they are merged, at most [`HELD_LIMIT`] keys later or
+//! when the import ends.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use sqlx::{QueryBuilder, SqliteConnection};
+use uuid::Uuid;
+
+use super::{ROWS_PER_STATEMENT, Sqlite};
+use crate::Result;
+use crate::record::SearchKeyRow;
+
+/// Keys held before they are merged into the index: about 150 MiB of
+/// memory, and a merge every 100,000 children or so of a first load.
+pub(super) const HELD_LIMIT: usize = 4_000_000;
+
+/// Where a write puts the search keys it adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NewKeys {
+    /// Into the index, for every process to find at once.
+    Indexed,
+    /// Into `held_search_keys`, to be merged later.
+    Held,
+}
+
+/// The search keys a write added and removed.
+#[derive(Default)]
+pub(super) struct KeyChanges {
+    pub added: Vec<SearchKeyRow>,
+    pub removed: Vec<SearchKeyRow>,
+}
+
+/// The keys this process has held back and not yet merged, by key.
+#[derive(Default)]
+pub(super) struct Held {
+    keys: Mutex<HeldKeys>,
+    /// Held while a batch's keys are written and remembered, or merged:
+    /// a merge forgets what it merged, and must not forget what a batch
+    /// written meanwhile added.
+    pub(super) writing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct HeldKeys {
+    children: HashMap<i64, Vec<Uuid>>,
+    count: usize,
+}
+
+impl Held {
+    /// The held children of each key given (with a tag of the caller's:
+    /// which query it is for), as (tag, key, child).
+    pub(super) fn children_of<T: Copy>(
+        &self,
+        keys: impl IntoIterator<Item = (T, i64)>,
+    ) -> Vec<(T, i64, Uuid)> {
+        let Ok(held) = self.keys.lock() else {
+            return Vec::new();
+        };
+        if held.count == 0 {
+            return Vec::new();
+        }
+        keys.into_iter()
+            .flat_map(|(tag, key)| {
+                let children = held.children.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+                children.iter().map(move |&child| (tag, key, child))
+            })
+            .collect()
+    }
+
+    /// Remembers keys once the transaction that held them back committed.
+    pub(super) fn remember(&self, added: &[SearchKeyRow], removed: &[SearchKeyRow]) {
+        let Ok(mut held) = self.keys.lock() else {
+            return;
+        };
+        for row in removed {
+            if let Some(children) = held.children.get_mut(&row.key) {
+                let before = children.len();
+                children.retain(|&c| c != row.child_id);
+                let gone = before - children.len();
+                held.count -= gone;
+            }
+        }
+        for row in added {
+            held.children.entry(row.key).or_default().push(row.child_id);
+            held.count += 1;
+        }
+    }
+
+    pub(super) fn count(&self) -> usize {
+        self.keys.lock().map(|held| held.count).unwrap_or(0)
+    }
+
+    fn forget(&self) {
+        if let Ok(mut held) = self.keys.lock() {
+            *held = HeldKeys::default();
+        }
+    }
+}
+
+impl Sqlite {
+    /// Holds back the keys of new or changed children.
+    pub(super) async fn hold_search_keys(
+        conn: &mut SqliteConnection,
+        keys: &[SearchKeyRow],
+        removed: bool,
+    ) -> Result<()> {
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::new("INSERT INTO held_search_keys (key, child_id, removed) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.key).push_bind(r.child_id).push_bind(removed);
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Merges every held key into the index, in key order, and forgets
+    /// them; says how many rows were held. The caller holds
+    /// [`Held::writing`].
+    pub(super) async fn merge_held_keys(&self) -> Result<i64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM held_search_keys")
+            .fetch_one(&mut *tx)
+            .await?;
+        if held == 0 {
+            // Another process merged them.
+            self.held.forget();
+            return Ok(0);
+        }
+        // The index by child would take the keys in random order, so when
+        // they are a large part of the whole (a first load) it is rebuilt
+        // by one sort instead. Counting the index reads all of it: not
+        // worth it for a few keys.
+        let rebuild = held > 100_000 && {
+            let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_keys")
+                .fetch_one(&mut *tx)
+                .await?;
+            held > indexed / 4
+        };
+        if rebuild {
+            sqlx::query("DROP INDEX search_keys_child")
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A key's last row says whether it stands. Grouping sorts them
+        // by key, the order the index takes them in best.
+        sqlx::query(
+            "INSERT OR IGNORE INTO search_keys (key, child_id) \
+             SELECT key, child_id FROM \
+               (SELECT key, child_id, removed, MAX(rowid) FROM held_search_keys \
+                GROUP BY key, child_id) \
+             WHERE removed = 0",
+        )
+        .execute(&mut *tx)
+        .await?;
+        if rebuild {
+            sqlx::query("CREATE INDEX search_keys_child ON search_keys (child_id)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM held_search_keys")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.held.forget();
+        Ok(held)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: i64, child: u128) -> SearchKeyRow {
+        SearchKeyRow {
+            key,
+            child_id: Uuid::from_u128(child),
+        }
+    }
+
+    #[test]
+    fn a_held_key_is_found_until_it_is_removed() {
+        let held = Held::default();
+        held.remember(&[row(7, 1), row(7, 2), row(9, 1)], &[]);
+        assert_eq!(held.count(), 3);
+        assert_eq!(
+            held.children_of([((), 7)]),
+            vec![((), 7, Uuid::from_u128(1)), ((), 7, Uuid::from_u128(2))]
+        );
+
+        held.remember(&[], &[row(7, 1)]);
+
+        assert_eq!(
+            held.children_of([('a', 7), ('b', 9)]),
+            vec![('a', 7, Uuid::from_u128(2)), ('b', 9, Uuid::from_u128(1))]
+        );
+        assert_eq!(held.count(), 2);
+    }
+
+    #[test]
+    fn removing_a_key_never_held_changes_nothing() {
+        let held = Held::default();
+        held.remember(&[row(7, 1)], &[row(7, 2), row(8, 1)]);
+        assert_eq!(held.count(), 1);
+    }
+}
