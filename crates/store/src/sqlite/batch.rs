@@ -136,34 +136,32 @@ pub(super) async fn candidates_for_each(
     // The best `limit` children of each key set, by keys shared, as
     // `Store::candidates` ranks them for one; with keys held back, those
     // too, each (key, child) counted once.
+    macro_rules! ranked_by_keys_shared {
+        ($shared:literal) => {
+            concat!(
+                "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), ",
+                $shared,
+                ", ranked AS (SELECT idx, child_id, n, \
+                 ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
+                 FROM shared) \
+                 SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+                 p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
+                 p.upn FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
+                 WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id"
+            )
+        };
+    }
     let read = match held.is_empty() {
-        true => sqlx::query_as(
-            "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), \
-             shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
-                        JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id), \
-             ranked AS (SELECT idx, child_id, n, \
-                        ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
-                        FROM shared) \
-             SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-             p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
-             FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
-             WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id",
-        ),
-        false => sqlx::query_as(
-            "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), \
-             pairs AS (SELECT q.idx, q.key, k.child_id FROM q \
-                       JOIN search_keys k ON k.key = q.key \
-                       UNION SELECT value ->> 0, value ->> 1, unhex(value ->> 2) \
-                       FROM json_each(?3)), \
-             shared AS (SELECT idx, child_id, COUNT(*) AS n FROM pairs GROUP BY idx, child_id), \
-             ranked AS (SELECT idx, child_id, n, \
-                        ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
-                        FROM shared) \
-             SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-             p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
-             FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
-             WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id",
-        ),
+        true => sqlx::query_as(ranked_by_keys_shared!(
+            "shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
+             JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id)"
+        )),
+        false => sqlx::query_as(ranked_by_keys_shared!(
+            "pairs AS (SELECT q.idx, q.key, k.child_id FROM q \
+             JOIN search_keys k ON k.key = q.key \
+             UNION SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?3)), \
+             shared AS (SELECT idx, child_id, COUNT(*) AS n FROM pairs GROUP BY idx, child_id)"
+        )),
     };
     let mut read = read
         .bind(serde_json::to_string(&pairs)?)

@@ -10,7 +10,7 @@
 //! finds them once they are merged, at most [`HELD_LIMIT`] keys later or
 //! when the import ends.
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use sqlx::{QueryBuilder, SqliteConnection};
@@ -20,7 +20,7 @@ use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::Result;
 use crate::record::SearchKeyRow;
 
-/// Keys held before they are merged into the index: about 150 MiB of
+/// Keys held before they are merged into the index: about 140 MiB of
 /// memory, and a merge every 100,000 children or so of a first load.
 pub(super) const HELD_LIMIT: usize = 4_000_000;
 
@@ -40,20 +40,15 @@ pub(super) struct KeyChanges {
     pub removed: Vec<SearchKeyRow>,
 }
 
-/// The keys this process has held back and not yet merged, by key.
+/// The keys this process has held back and not yet merged, as (key,
+/// child) in order: about 35 bytes each.
 #[derive(Default)]
 pub(super) struct Held {
-    keys: Mutex<HeldKeys>,
+    keys: Mutex<BTreeSet<(i64, Uuid)>>,
     /// Held while a batch's keys are written and remembered, or merged:
     /// a merge forgets what it merged, and must not forget what a batch
     /// written meanwhile added.
     pub(super) writing: tokio::sync::Mutex<()>,
-}
-
-#[derive(Default)]
-struct HeldKeys {
-    children: HashMap<i64, Vec<Uuid>>,
-    count: usize,
 }
 
 impl Held {
@@ -66,13 +61,13 @@ impl Held {
         let Ok(held) = self.keys.lock() else {
             return Vec::new();
         };
-        if held.count == 0 {
+        if held.is_empty() {
             return Vec::new();
         }
         keys.into_iter()
             .flat_map(|(tag, key)| {
-                let children = held.children.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-                children.iter().map(move |&child| (tag, key, child))
+                let children = held.range((key, Uuid::nil())..=(key, Uuid::max()));
+                children.map(move |&(key, child)| (tag, key, child))
             })
             .collect()
     }
@@ -83,26 +78,18 @@ impl Held {
             return;
         };
         for row in removed {
-            if let Some(children) = held.children.get_mut(&row.key) {
-                let before = children.len();
-                children.retain(|&c| c != row.child_id);
-                let gone = before - children.len();
-                held.count -= gone;
-            }
+            held.remove(&(row.key, row.child_id));
         }
-        for row in added {
-            held.children.entry(row.key).or_default().push(row.child_id);
-            held.count += 1;
-        }
+        held.extend(added.iter().map(|row| (row.key, row.child_id)));
     }
 
     pub(super) fn count(&self) -> usize {
-        self.keys.lock().map(|held| held.count).unwrap_or(0)
+        self.keys.lock().map(|held| held.len()).unwrap_or(0)
     }
 
     fn forget(&self) {
         if let Ok(mut held) = self.keys.lock() {
-            *held = HeldKeys::default();
+            held.clear();
         }
     }
 }
@@ -121,6 +108,30 @@ impl Sqlite {
             });
             q.build().execute(&mut *conn).await?;
         }
+        Ok(())
+    }
+
+    /// Merges every held key into the index, whoever held it, and empties
+    /// the log after a merge.
+    pub(super) async fn index_every_held_key(&self) -> Result<()> {
+        let _writing = self.held.writing.lock().await;
+        if self.merge_held_keys().await? == 0 {
+            return Ok(());
+        }
+        // A merge after a bulk load is one transaction as large as the
+        // index (8 GB of log at national scale), and a log file keeps its
+        // largest size: copy it back and empty it. Readers busy with the
+        // log leave it for SQLite's own checkpoints, which is no error, and
+        // are not waited for: a push ends with a merge too. The connection
+        // is closed after, rather than kept with no patience.
+        let mut conn = self.pool.acquire().await?;
+        conn.close_on_drop();
+        sqlx::query("PRAGMA busy_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 

@@ -204,25 +204,7 @@ impl Store for Sqlite {
 
     #[instrument(skip_all)]
     async fn index_held_keys(&self) -> Result<()> {
-        let _writing = self.held.writing.lock().await;
-        if self.merge_held_keys().await? == 0 {
-            return Ok(());
-        }
-        // A merge after a bulk load is one transaction as large as the
-        // index (8 GB of log at national scale), and a log file keeps its
-        // largest size: copy it back and empty it. Readers busy with the
-        // log leave it for SQLite's own checkpoints, which is no error, and
-        // are not waited for: a push ends with a merge too. The connection
-        // is closed after, rather than kept with no patience.
-        let mut conn = self.pool.acquire().await?;
-        conn.close_on_drop();
-        sqlx::query("PRAGMA busy_timeout = 0")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
+        self.index_every_held_key().await
     }
 
     #[instrument(skip_all)]

@@ -77,31 +77,30 @@ impl Readers {
         limit: i64,
     ) -> Result<Vec<Candidate>> {
         let rows = self.with(|conn| {
+            macro_rules! ranked_by_keys_shared {
+                ($keys:literal) => {
+                    concat!(
+                        "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
+                         p.date_of_birth, p.gender, p.district, p.shielded, p.profile, \
+                         p.nhs_number, p.upn \
+                         FROM (SELECT child_id, COUNT(*) AS shared FROM ",
+                        $keys,
+                        " GROUP BY child_id HAVING COUNT(*) >= ?2 \
+                         ORDER BY shared DESC, child_id LIMIT ?3) k \
+                         JOIN search_profiles p ON p.child_id = k.child_id \
+                         ORDER BY k.shared DESC, k.child_id"
+                    )
+                };
+            }
             let mut statement = conn.prepare_cached(match held {
-                None => {
-                    "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-                     p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
-                     p.upn \
-                     FROM (SELECT child_id, COUNT(*) AS shared FROM search_keys \
-                           WHERE key IN (SELECT value FROM json_each(?1)) \
-                           GROUP BY child_id HAVING COUNT(*) >= ?2 \
-                           ORDER BY shared DESC, child_id LIMIT ?3) k \
-                     JOIN search_profiles p ON p.child_id = k.child_id \
-                     ORDER BY k.shared DESC, k.child_id"
-                }
-                Some(_) => {
-                    "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-                     p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
-                     p.upn \
-                     FROM (SELECT child_id, COUNT(*) AS shared FROM \
-                           (SELECT key, child_id FROM search_keys \
-                            WHERE key IN (SELECT value FROM json_each(?1)) \
-                            UNION SELECT value ->> 0, unhex(value ->> 1) FROM json_each(?4)) \
-                           GROUP BY child_id HAVING COUNT(*) >= ?2 \
-                           ORDER BY shared DESC, child_id LIMIT ?3) k \
-                     JOIN search_profiles p ON p.child_id = k.child_id \
-                     ORDER BY k.shared DESC, k.child_id"
-                }
+                None => ranked_by_keys_shared!(
+                    "search_keys WHERE key IN (SELECT value FROM json_each(?1))"
+                ),
+                Some(_) => ranked_by_keys_shared!(
+                    "(SELECT key, child_id FROM search_keys \
+                      WHERE key IN (SELECT value FROM json_each(?1)) \
+                      UNION SELECT value ->> 0, unhex(value ->> 1) FROM json_each(?4))"
+                ),
             })?;
             let rows = match held {
                 None => statement.query_map((keys, min_shared, limit), candidate_row)?,
