@@ -3,8 +3,8 @@
 //! store's reads and its writes (on SQLite, each on its own connection and
 //! thread) overlap; what the written batch did is then carried into the
 //! next one before anything is decided, so no outcome depends on when the
-//! write landed. The store may hold back the batches' search keys (found
-//! by this process meanwhile) until the feed ends.
+//! write landed. The store may hold back the search keys of every batch
+//! but the last (found by this process meanwhile) until the feed ends.
 
 use contactpoint_store::{Error, ImportWrites, Store};
 use time::OffsetDateTime;
@@ -55,7 +55,7 @@ impl<S: Store> Importer<'_, S> {
     /// written; stops only if the store fails.
     pub async fn import_all(
         &self,
-        mut records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
+        records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
         at: OffsetDateTime,
         mut each: impl FnMut(ReportLine),
     ) -> Result<Summary, ImportError> {
@@ -70,6 +70,7 @@ impl<S: Store> Importer<'_, S> {
             // Keys an interrupted import held back would go unfound.
             self.store.index_held_keys().await?;
         }
+        let mut records = records.peekable();
         let mut writing: Option<Writing> = None;
         loop {
             let chunk = self.next_chunk(&mut records);
@@ -122,7 +123,13 @@ impl<S: Store> Importer<'_, S> {
                 report(&chunk, outcomes);
                 continue;
             }
-            writing = Some(self.decide_and_write(chunk, batch, &prepared, at).await?);
+            // Only a batch with more after it holds its keys back: a feed
+            // of one batch (a push, mostly) has nothing to gather them for.
+            let more_follow = records.peek().is_some();
+            writing = Some(
+                self.decide_and_write(chunk, batch, &prepared, at, more_follow)
+                    .await?,
+            );
         }
     }
 
@@ -151,10 +158,11 @@ impl<S: Store> Importer<'_, S> {
         batch: Batch,
         prepared: &[Prepared],
         at: OffsetDateTime,
+        more_follow: bool,
     ) -> Result<Writing, ImportError> {
         let (outcomes, batch) = self.place_all(batch, &chunk.records, prepared, at).await?;
         let (mut writes, carry) = batch.into_writes(received_now());
-        writes.more_follow = true;
+        writes.more_follow = more_follow;
         Ok(Writing {
             chunk,
             outcomes,
