@@ -4,6 +4,7 @@
 
 mod baseline;
 mod error;
+mod history;
 mod merge;
 mod postgres;
 mod record;
@@ -130,7 +131,7 @@ impl NameCounts {
     }
 }
 
-/// A superseded version of a child, kept whole.
+/// A superseded version of a child, whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildVersion {
     pub child: Child,

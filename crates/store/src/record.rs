@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-use crate::{Candidate, ChildSummary, ChildVersion, Result};
+use crate::{Candidate, ChildSummary, Result};
 
 /// The identity part of a child: everything but carers, services and source
 /// records, which have their own tables.
@@ -560,26 +560,6 @@ impl ChildParts {
             caf: identity.caf,
             shield: identity.shield,
             extended_to_25: identity.extended_to_25,
-        })
-    }
-}
-
-/// A row of `child_versions`, as both backends read it.
-#[derive(sqlx::FromRow)]
-pub(crate) struct VersionRow {
-    version: i32,
-    record: String,
-    recorded_at: time::OffsetDateTime,
-    superseded_at: time::OffsetDateTime,
-}
-
-impl VersionRow {
-    pub fn decode(self) -> Result<ChildVersion> {
-        Ok(ChildVersion {
-            child: serde_json::from_str(&self.record)?,
-            version: self.version,
-            recorded_at: self.recorded_at,
-            superseded_at: self.superseded_at,
         })
     }
 }

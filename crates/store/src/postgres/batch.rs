@@ -235,8 +235,8 @@ pub(super) async fn check_versions(conn: &mut PgConnection, updates: &[ChildUpda
     crate::record::versions_current(updates, &current)
 }
 
-/// Replaces children whose versions were checked, keeping each replaced
-/// record whole in the history.
+/// Replaces children whose versions were checked, keeping in the history
+/// what each replaced record held that its update changed.
 pub(super) async fn write_updates(
     conn: &mut PgConnection,
     updates: &[ChildUpdate],
@@ -249,8 +249,8 @@ pub(super) async fn write_updates(
     let rows = &changes.rows;
     let history = updates
         .iter()
-        .map(|u| serde_json::to_string(&u.previous.child))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|u| crate::history::superseded(&u.previous.child, &u.child))
+        .collect::<Result<Vec<_>>>()?;
     sqlx::query(
         "INSERT INTO child_versions (child_id, version, record, recorded_at, superseded_at) \
          SELECT child_id, version, record::jsonb, recorded_at, $5 \

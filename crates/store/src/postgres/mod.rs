@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::record::{CandidateRow, ChildParts, Rows, VersionRow};
+use crate::history::{self, VersionRow};
+use crate::record::{CandidateRow, ChildParts, Rows};
 use crate::review::ReviewRow;
 use crate::source::SourceRow;
 use contactpoint_linkage::Model;
@@ -57,6 +58,21 @@ impl Postgres {
     /// Closes every connection; a test that drops its database needs them gone.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// The child's versions from `first` on, rebuilt from it as read: the
+    /// rows before its version were all written when it was.
+    async fn versions_since(&self, current: &StoredChild, first: i32) -> Result<Vec<ChildVersion>> {
+        let rows: Vec<VersionRow> = sqlx::query_as(
+            "SELECT version, record::text AS record, recorded_at, superseded_at \
+             FROM child_versions WHERE child_id = $1 AND version >= $2 AND version < $3",
+        )
+        .bind(current.child.id.as_uuid())
+        .bind(first)
+        .bind(current.version)
+        .fetch_all(&self.pool)
+        .await?;
+        history::rebuild(&current.child, current.version, rows)
     }
 
     async fn load(conn: &mut PgConnection, id: Uuid) -> Result<StoredChild> {
@@ -233,14 +249,8 @@ impl Store for Postgres {
 
     #[instrument(skip_all)]
     async fn child_history(&self, id: ChildId) -> Result<Vec<ChildVersion>> {
-        let rows: Vec<VersionRow> = sqlx::query_as(
-            "SELECT version, record::text AS record, recorded_at, superseded_at \
-             FROM child_versions WHERE child_id = $1 ORDER BY version",
-        )
-        .bind(id.as_uuid())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(VersionRow::decode).collect()
+        let current = self.child(id).await?;
+        self.versions_since(&current, 1).await
     }
 
     #[instrument(skip_all, fields(keys = keys.len()))]
@@ -511,15 +521,13 @@ impl Store for Postgres {
 
     #[instrument(skip_all)]
     async fn child_version(&self, id: ChildId, version: i32) -> Result<Child> {
-        let record: String = sqlx::query_scalar(
-            "SELECT record::text FROM child_versions WHERE child_id = $1 AND version = $2",
-        )
-        .bind(id.as_uuid())
-        .bind(version)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(Error::NotFound)?;
-        Ok(serde_json::from_str(&record)?)
+        let current = self.child(id).await?;
+        let versions = self.versions_since(&current, version).await?;
+        versions
+            .into_iter()
+            .find(|v| v.version == version)
+            .map(|v| v.child)
+            .ok_or(Error::NotFound)
     }
 
     async fn count_children(&self) -> Result<u64> {

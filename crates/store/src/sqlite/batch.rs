@@ -281,8 +281,8 @@ pub(super) async fn check_versions(
     crate::record::versions_current(updates, &current)
 }
 
-/// Replaces children whose versions were checked, keeping each replaced
-/// record whole in the history; says which search keys it added and
+/// Replaces children whose versions were checked, keeping in the history
+/// what each replaced record held that its update changed; says which search keys it added and
 /// removed.
 pub(super) async fn write_updates(
     conn: &mut SqliteConnection,
@@ -297,7 +297,7 @@ pub(super) async fn write_updates(
     let rows = &changes.rows;
     let history = updates
         .iter()
-        .map(|u| Ok((u, serde_json::to_string(&u.previous.child)?)))
+        .map(|u| Ok((u, crate::history::superseded(&u.previous.child, &u.child)?)))
         .collect::<Result<Vec<_>>>()?;
     for chunk in history.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::new(

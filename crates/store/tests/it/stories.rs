@@ -1,7 +1,8 @@
 //! What every backend must do, written once.
 
 use contactpoint_domain::{
-    ContactPointId, Label, Name, PersonName, Shield, SourceId, SourceRecordId, SourceRecordRef,
+    Child, ContactPointId, Label, Name, PersonName, Shield, SourceId, SourceRecordId,
+    SourceRecordRef,
 };
 use contactpoint_store::{Error, Store};
 use time::macros::datetime;
@@ -14,6 +15,7 @@ crate::conformance!(
     a_source_record_leads_to_its_child,
     an_unknown_child_is_not_found,
     an_update_keeps_the_previous_version_in_the_history,
+    every_version_reads_as_it_was_after_later_updates,
     a_stale_update_is_refused_and_changes_nothing,
     a_batch_with_a_duplicate_is_refused_whole,
     a_large_batch_is_stored_and_counted,
@@ -111,6 +113,34 @@ async fn an_update_keeps_the_previous_version_in_the_history(store: impl Store) 
     assert_eq!(history[0].child, original);
     assert_eq!(history[0].recorded_at, before.updated_at);
     assert!(history[0].superseded_at >= before.updated_at);
+}
+
+async fn every_version_reads_as_it_was_after_later_updates(store: impl Store) {
+    let original = child(6);
+    store
+        .insert_children(std::slice::from_ref(&original))
+        .await
+        .unwrap();
+    let mut second = original.clone();
+    second.upn = None;
+    second.carers.clear();
+    let mut third = second.clone();
+    third.name.value = PersonName {
+        given: Name::parse("Amelia").unwrap(),
+        family: Name::parse("Okonkwo-Reid").unwrap(),
+    };
+    third.previous_names.push(second.name.clone());
+
+    store.update_child(&second, 1).await.unwrap();
+    store.update_child(&third, 2).await.unwrap();
+
+    let history = store.child_history(original.id).await.unwrap();
+    let versions: Vec<(i32, &Child)> = history.iter().map(|v| (v.version, &v.child)).collect();
+    assert_eq!(versions, [(1, &original), (2, &second)]);
+    assert_eq!(store.child_version(original.id, 1).await.unwrap(), original);
+    assert_eq!(store.child_version(original.id, 2).await.unwrap(), second);
+    let current = store.child_version(original.id, 3).await;
+    assert!(matches!(current, Err(Error::NotFound)), "{current:?}");
 }
 
 async fn a_stale_update_is_refused_and_changes_nothing(store: impl Store) {
