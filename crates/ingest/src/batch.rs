@@ -59,7 +59,9 @@ impl Prepared {
 struct Working {
     /// As stored, when the batch read it; `None` for a child it made.
     stored: Option<StoredChild>,
-    current: Child,
+    /// As the batch made it, or changed it from what it read; `None` while
+    /// it stands as read (not cloned: most children read stay so).
+    changed: Option<Child>,
     /// As the batch before wrote it: what the store said of the child
     /// when this batch was read is out of date.
     carried: bool,
@@ -68,20 +70,35 @@ struct Working {
 impl Working {
     fn read(stored: StoredChild, carried: bool) -> Self {
         Self {
-            current: stored.child.clone(),
             stored: Some(stored),
+            changed: None,
             carried,
         }
     }
 
-    fn changed(&self) -> bool {
-        self.stored.as_ref().is_none_or(|s| s.child != self.current)
+    fn made(child: Child) -> Self {
+        Self {
+            stored: None,
+            changed: Some(child),
+            carried: false,
+        }
+    }
+
+    fn current(&self) -> Option<&Child> {
+        self.changed
+            .as_ref()
+            .or(self.stored.as_ref().map(|s| &s.child))
+    }
+
+    fn set(&mut self, child: Child) {
+        let unchanged = self.stored.as_ref().is_some_and(|s| s.child == child);
+        self.changed = (!unchanged).then_some(child);
     }
 
     /// Whether the batch knows the child better than the store did when
     /// the batch's candidates were read.
     fn supersedes_store(&self) -> bool {
-        self.carried || self.changed()
+        self.carried || self.changed.is_some()
     }
 }
 
@@ -98,7 +115,8 @@ pub(crate) struct Carry {
 
 #[derive(Default)]
 pub(crate) struct Batch {
-    children: HashMap<ChildId, Working>,
+    /// Boxed: a child is large, and the map moves its values as it grows.
+    children: HashMap<ChildId, Box<Working>>,
     /// Children in the order the batch first touched them, for a stable
     /// order of writes.
     order: Vec<ChildId>,
@@ -372,7 +390,7 @@ impl Batch {
             return;
         }
         self.order.push(id);
-        self.children.insert(id, Working::read(stored, false));
+        self.children.insert(id, Box::new(Working::read(stored, false)));
     }
 
     /// The child as the batch sees it, read from the store if the batch
@@ -384,7 +402,7 @@ impl Batch {
         }
         self.children
             .get(&id)
-            .map(|w| &w.current)
+            .and_then(|w| w.current())
             .ok_or(Error::NotFound)
     }
 
@@ -393,7 +411,7 @@ impl Batch {
     fn supersedes_store(&self, id: ChildId) -> bool {
         self.children
             .get(&id)
-            .is_some_and(Working::supersedes_store)
+            .is_some_and(|w| w.supersedes_store())
     }
 
     /// Brings a batch read while the batch before was being written up to
@@ -405,7 +423,7 @@ impl Batch {
             if !self.children.contains_key(&id) {
                 self.order.push(id);
             }
-            self.children.insert(id, Working::read(stored, true));
+            self.children.insert(id, Box::new(Working::read(stored, true)));
         }
         for (key, ids) in carry.keys {
             let known = self.keys.entry(key).or_default();
@@ -457,12 +475,12 @@ impl Batch {
         match self.children.get_mut(&id) {
             Some(working) => {
                 // A record the child no longer carries is no longer linked.
-                for record in &working.current.source_records {
+                for record in working.current().iter().flat_map(|c| &c.source_records) {
                     if !child.source_records.contains(record) {
                         self.links.insert(record.clone(), None);
                     }
                 }
-                working.current = child;
+                working.set(child);
             }
             None => {
                 self.made += 1;
@@ -475,14 +493,7 @@ impl Batch {
                     .entry(fold(child.name.value.given.as_str()))
                     .or_default() += 1;
                 self.order.push(id);
-                self.children.insert(
-                    id,
-                    Working {
-                        stored: None,
-                        current: child,
-                        carried: false,
-                    },
-                );
+                self.children.insert(id, Box::new(Working::made(child)));
             }
         }
     }
@@ -525,7 +536,10 @@ impl Batch {
     }
 
     pub fn contactpoint_id(&self, id: ChildId) -> Option<ContactPointId> {
-        self.children.get(&id).map(|w| w.current.contactpoint_id)
+        self.children
+            .get(&id)
+            .and_then(|w| w.current())
+            .map(|c| c.contactpoint_id)
     }
 
     /// The review the source record waits in, queued by this batch.
@@ -595,8 +609,8 @@ impl Batch {
             .copied()
             .collect();
         for id in touched {
-            if let Some(working) = self.children.get(&id) {
-                let candidate = LinkCandidate::of(&working.current);
+            if let Some(current) = self.children.get(&id).and_then(|w| w.current()) {
+                let candidate = LinkCandidate::of(current);
                 scored.push((score(&candidate), candidate));
             }
         }
@@ -625,29 +639,32 @@ impl Batch {
             let Some(working) = self.children.remove(id) else {
                 continue;
             };
-            match working.stored {
-                None => {
+            let Working {
+                stored, changed, ..
+            } = *working;
+            match (stored, changed) {
+                (None, Some(made)) => {
                     carried.push(StoredChild {
-                        child: working.current.clone(),
+                        child: made.clone(),
                         version: 1,
                         updated_at: written_at,
                         survives_merge: false,
                     });
-                    writes.new_children.push(working.current);
+                    writes.new_children.push(made);
                 }
-                Some(stored) if stored.child != working.current => {
+                (Some(stored), Some(child)) => {
                     carried.push(StoredChild {
-                        child: working.current.clone(),
+                        child: child.clone(),
                         version: stored.version + 1,
                         updated_at: written_at,
                         survives_merge: stored.survives_merge,
                     });
                     writes.updates.push(ChildUpdate {
-                        child: working.current,
+                        child,
                         previous: stored,
                     });
                 }
-                Some(_) => {}
+                _ => {}
             }
         }
         writes.digests = self
