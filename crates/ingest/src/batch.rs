@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
 use contactpoint_linkage::{
-    KeySource, Model, NoTermFrequencies, TermFrequencies, blocking_keys, fold, surname_key,
+    KeySource, NoTermFrequencies, TermFrequencies, blocking_keys, fold, surname_key,
 };
 use contactpoint_store::{
     ChildUpdate, Error, ImportWrites, MergeUpdate, NameFrequencies, Review, SourceRecordState,
@@ -195,16 +195,103 @@ pub(crate) fn record_keys(record: &FeedRecord) -> Vec<i64> {
 
 impl<S: Store> Importer<'_, S> {
     /// Reads what the store knows of a batch's records and settles what
-    /// they are decided on: [`prepare`], then [`Importer::settle`].
+    /// they are decided on: [`Importer::prepare`], then
+    /// [`Importer::settle`].
     pub(crate) async fn read_batch(
         &self,
         records: &[FeedRecord],
         link: bool,
     ) -> Result<(Vec<Prepared>, Batch), ImportError> {
-        let (mut prepared, mut batch) = prepare(self.store, &self.model, records, link).await?;
+        let (mut prepared, mut batch) = self.prepare(records, link).await?;
         self.settle(records, &mut prepared, &mut batch, link)
             .await?;
         Ok((prepared, batch))
+    }
+
+    /// Reads what the store knows of a batch's records, in a few store
+    /// calls for the whole batch: where each source record stands; with
+    /// `link`, the candidates of those that no source record places yet;
+    /// and the children the batch will likely change. Nothing read here
+    /// decides alone: it may be read while the batch before is written,
+    /// and [`Batch::absorb`] then brings it up to date.
+    pub(crate) async fn prepare(
+        &self,
+        records: &[FeedRecord],
+        link: bool,
+    ) -> Result<(Vec<Prepared>, Batch), ImportError> {
+        let refs: Vec<SourceRecordRef> = records.iter().map(|r| r.source_record.clone()).collect();
+        let states = self.store.source_record_states(&refs).await?;
+        let mut prepared = Vec::with_capacity(records.len());
+        for (record, state) in records.iter().zip(states) {
+            let json = serde_json::to_string(record).map_err(|e| Error::Decode(e.to_string()))?;
+            let digest = digest(&json);
+            prepared.push(Prepared {
+                json,
+                digest,
+                state,
+                keys: Vec::new(),
+                found: None,
+                scored: Vec::new(),
+                frequencies: None,
+            });
+        }
+        if link {
+            self.find_candidates(records, &mut prepared).await?;
+        }
+        // The children the batch will most likely change: those its
+        // records are linked to already, and each one's likeliest
+        // candidate (by weights alone: the names' counts come later).
+        let mut likely: BTreeSet<ChildId> = BTreeSet::new();
+        for (record, p) in records.iter().zip(&prepared) {
+            if let Some((child, _)) = p.state.linked {
+                if p.state.digest.as_deref() != Some(p.digest.as_str()) {
+                    likely.insert(child);
+                }
+            } else if let Some(found) = &p.found {
+                let query = link::profile(record);
+                let best = found
+                    .iter()
+                    .map(|c| {
+                        let score = link::score(&self.model, record, &query, c, &NoTermFrequencies);
+                        (score.weight, c.child)
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                likely.extend(best.map(|(_, child)| child));
+            }
+        }
+        let likely: Vec<ChildId> = likely.into_iter().collect();
+        let mut batch = Batch::default();
+        for stored in self.store.children(&likely).await? {
+            batch.read(stored);
+        }
+        Ok((prepared, batch))
+    }
+
+    /// Reads the candidates of the records to be linked that have none
+    /// read yet: upserts no source record places, unless already waiting
+    /// unchanged for a person's decision.
+    async fn find_candidates(
+        &self,
+        records: &[FeedRecord],
+        prepared: &mut [Prepared],
+    ) -> Result<(), ImportError> {
+        let to_link: Vec<usize> = (0..records.len())
+            .filter(|&i| prepared[i].found.is_none() && to_be_linked(&records[i], &prepared[i]))
+            .collect();
+        if to_link.is_empty() {
+            return Ok(());
+        }
+        let key_sets: Vec<Vec<i64>> = to_link.iter().map(|&i| record_keys(&records[i])).collect();
+        let found = self
+            .store
+            .candidates_for_each(&key_sets, CANDIDATES + SPARE_CANDIDATES)
+            .await?;
+        for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
+            let p = &mut prepared[i];
+            p.keys = keys;
+            p.found = Some(candidates.into_iter().map(LinkCandidate::found).collect());
+        }
+        Ok(())
     }
 
     /// Settles what a batch's records are decided on, once the store holds
@@ -219,7 +306,7 @@ impl<S: Store> Importer<'_, S> {
         link: bool,
     ) -> Result<(), ImportError> {
         if link {
-            find_candidates(self.store, records, prepared).await?;
+            self.find_candidates(records, prepared).await?;
         }
         let named: Vec<usize> = (0..records.len())
             .filter(|&i| {
@@ -285,92 +372,6 @@ impl<S: Store> Importer<'_, S> {
     }
 }
 
-/// Reads what the store knows of a batch's records, in a few store
-/// calls for the whole batch: where each source record stands; with
-/// `link`, the candidates of those that no source record places yet;
-/// and the children the batch will likely change. Nothing read here
-/// decides alone: it may be read while the batch before is written,
-/// and [`Batch::absorb`] then brings it up to date.
-pub(crate) async fn prepare<S: Store>(
-    store: &S,
-    model: &Model,
-    records: &[FeedRecord],
-    link: bool,
-) -> Result<(Vec<Prepared>, Batch), ImportError> {
-    let refs: Vec<SourceRecordRef> = records.iter().map(|r| r.source_record.clone()).collect();
-    let states = store.source_record_states(&refs).await?;
-    let mut prepared = Vec::with_capacity(records.len());
-    for (record, state) in records.iter().zip(states) {
-        let json = serde_json::to_string(record).map_err(|e| Error::Decode(e.to_string()))?;
-        let digest = digest(&json);
-        prepared.push(Prepared {
-            json,
-            digest,
-            state,
-            keys: Vec::new(),
-            found: None,
-            scored: Vec::new(),
-            frequencies: None,
-        });
-    }
-    if link {
-        find_candidates(store, records, &mut prepared).await?;
-    }
-    // The children the batch will most likely change: those its
-    // records are linked to already, and each one's likeliest
-    // candidate (by weights alone: the names' counts come later).
-    let mut likely: BTreeSet<ChildId> = BTreeSet::new();
-    for (record, p) in records.iter().zip(&prepared) {
-        if let Some((child, _)) = p.state.linked {
-            if p.state.digest.as_deref() != Some(p.digest.as_str()) {
-                likely.insert(child);
-            }
-        } else if let Some(found) = &p.found {
-            let query = link::profile(record);
-            let best = found
-                .iter()
-                .map(|c| {
-                    let score = link::score(model, record, &query, c, &NoTermFrequencies);
-                    (score.weight, c.child)
-                })
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            likely.extend(best.map(|(_, child)| child));
-        }
-    }
-    let likely: Vec<ChildId> = likely.into_iter().collect();
-    let mut batch = Batch::default();
-    for stored in store.children(&likely).await? {
-        batch.read(stored);
-    }
-    Ok((prepared, batch))
-}
-
-/// Reads the candidates of the records to be linked that have none
-/// read yet: upserts no source record places, unless already waiting
-/// unchanged for a person's decision.
-async fn find_candidates<S: Store>(
-    store: &S,
-    records: &[FeedRecord],
-    prepared: &mut [Prepared],
-) -> Result<(), ImportError> {
-    let to_link: Vec<usize> = (0..records.len())
-        .filter(|&i| prepared[i].found.is_none() && to_be_linked(&records[i], &prepared[i]))
-        .collect();
-    if to_link.is_empty() {
-        return Ok(());
-    }
-    let key_sets: Vec<Vec<i64>> = to_link.iter().map(|&i| record_keys(&records[i])).collect();
-    let found = store
-        .candidates_for_each(&key_sets, CANDIDATES + SPARE_CANDIDATES)
-        .await?;
-    for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
-        let p = &mut prepared[i];
-        p.keys = keys;
-        p.found = Some(candidates.into_iter().map(LinkCandidate::found).collect());
-    }
-    Ok(())
-}
-
 /// Whether a record is to be linked: an upsert that no source record
 /// places, unless already waiting unchanged for a person's decision.
 fn to_be_linked(record: &FeedRecord, p: &Prepared) -> bool {
@@ -389,8 +390,7 @@ impl Batch {
             return;
         }
         self.order.push(id);
-        self.children
-            .insert(id, Box::new(Working::read(stored, false)));
+        self.children.insert(id, Box::new(Working::read(stored, false)));
     }
 
     /// The child as the batch sees it, read from the store if the batch
@@ -409,7 +409,9 @@ impl Batch {
     /// Whether the batch knows the child better than the store did when
     /// the batch's candidates were read.
     fn supersedes_store(&self, id: ChildId) -> bool {
-        self.children.get(&id).is_some_and(|w| w.supersedes_store())
+        self.children
+            .get(&id)
+            .is_some_and(|w| w.supersedes_store())
     }
 
     /// Brings a batch read while the batch before was being written up to
@@ -421,8 +423,7 @@ impl Batch {
             if !self.children.contains_key(&id) {
                 self.order.push(id);
             }
-            self.children
-                .insert(id, Box::new(Working::read(stored, true)));
+            self.children.insert(id, Box::new(Working::read(stored, true)));
         }
         for (key, ids) in carry.keys {
             let known = self.keys.entry(key).or_default();

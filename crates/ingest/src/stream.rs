@@ -1,8 +1,7 @@
 //! A whole feed through the pipeline, a batch at a time. Each batch is
-//! read from the store, on a task of its own, while the one before is
-//! decided and written, so the reads, the decisions and the writes (on
-//! SQLite, each read and the write on its own connection and thread)
-//! overlap; what the written batch did is then carried into the
+//! read from the store while the one before is being written, so the
+//! store's reads and its writes (on SQLite, each on its own connection and
+//! thread) overlap; what the written batch did is then carried into the
 //! next one before anything is decided, so no outcome depends on when the
 //! write landed. The store may hold back the search keys of every batch
 //! but the last (found by this process meanwhile) until the feed ends.
@@ -11,7 +10,7 @@ use contactpoint_store::{Error, ImportWrites, Store};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
-use crate::batch::{Batch, Carry, Prepared, prepare};
+use crate::batch::{Batch, Carry, Prepared};
 use crate::csv_feed::RowRejection;
 use crate::import::{ImportError, Importer, Outcome, received_now};
 use crate::record::FeedRecord;
@@ -30,9 +29,6 @@ impl Chunk {
         self.lines.is_empty()
     }
 }
-
-/// What the store knew of a batch's records, or why it could not say.
-type Read = Result<(Vec<Prepared>, Batch), ImportError>;
 
 /// A batch decided and being written.
 struct Writing {
@@ -76,12 +72,16 @@ impl<S: Store> Importer<'_, S> {
         }
         let mut records = records.peekable();
         let mut writing: Option<Writing> = None;
-        let mut reading = self.read_ahead(self.next_chunk(&mut records));
         loop {
-            let (chunk, read) = joined(reading).await?;
+            let chunk = self.next_chunk(&mut records);
+            // Read while the batch before is written.
+            let read = match chunk.records.is_empty() {
+                true => None,
+                false => Some(self.prepare(&chunk.records, true).await),
+            };
             let before = match writing.take() {
                 None => Before::Nothing,
-                Some(w) => match joined(w.write).await? {
+                Some(w) => match finish(w.write).await {
                     Ok(()) => {
                         report(&w.chunk, w.outcomes);
                         Before::Written(Box::new(w.carry))
@@ -100,13 +100,6 @@ impl<S: Store> Importer<'_, S> {
                 }
                 return Ok(summary);
             }
-            // Only a batch with more after it holds its keys back: a feed
-            // of one batch (a push, mostly) has nothing to gather them for.
-            let more_follow = records.peek().is_some();
-            // The next batch is read while this one is decided and written:
-            // the store holds every batch before this one, as it did when
-            // this one was read, so this one's carry brings it up to date.
-            reading = self.read_ahead(self.next_chunk(&mut records));
             let Some(read) = read else {
                 // Only rejected rows: nothing to decide or write.
                 report(&chunk, Vec::new());
@@ -119,7 +112,7 @@ impl<S: Store> Importer<'_, S> {
                     batch.absorb(*carry, &chunk.records, &mut prepared);
                     (prepared, batch)
                 }
-                Before::Redone => prepare(self.store, &self.model, &chunk.records, true).await?,
+                Before::Redone => self.prepare(&chunk.records, true).await?,
             };
             self.settle(&chunk.records, &mut prepared, &mut batch, true)
                 .await?;
@@ -130,26 +123,14 @@ impl<S: Store> Importer<'_, S> {
                 report(&chunk, outcomes);
                 continue;
             }
+            // Only a batch with more after it holds its keys back: a feed
+            // of one batch (a push, mostly) has nothing to gather them for.
+            let more_follow = records.peek().is_some();
             writing = Some(
                 self.decide_and_write(chunk, batch, &prepared, at, more_follow)
                     .await?,
             );
         }
-    }
-
-    /// Starts reading what the store knows of a batch's records, on a task
-    /// of its own (on another thread, while this one decides the batch
-    /// before).
-    fn read_ahead(&self, chunk: Chunk) -> JoinHandle<(Chunk, Option<Read>)> {
-        let store = self.store.clone();
-        let model = self.model.clone();
-        tokio::spawn(async move {
-            let read = match chunk.records.is_empty() {
-                true => None,
-                false => Some(prepare(&store, &model, &chunk.records, true).await),
-            };
-            (chunk, read)
-        })
     }
 
     /// The next [`Importer::batch`] rows of the feed.
@@ -195,13 +176,12 @@ fn spawn_write<S: Store>(store: S, writes: ImportWrites) -> JoinHandle<Result<()
     tokio::spawn(async move { store.apply_import(&writes).await })
 }
 
-/// What a task returned; a task's panic goes on here.
-async fn joined<T>(task: JoinHandle<T>) -> Result<T, Error> {
-    match task.await {
-        Ok(done) => Ok(done),
+async fn finish(write: JoinHandle<Result<(), Error>>) -> Result<(), Error> {
+    match write.await {
+        Ok(written) => written,
         Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
         Err(_) => Err(Error::Unavailable(
-            "an import task was cancelled as the program stopped".into(),
+            "the import's write was cancelled as the program stopped".into(),
         )),
     }
 }
