@@ -14,6 +14,7 @@ use contactpoint_linkage::{Estimate, Model};
 
 use contactpoint_store::{Error, Store};
 
+use crate::feed_file::{self, decompressed};
 use crate::load::bytes_progress_bar;
 
 /// A synthetic feed: its source as the truth file names it, its file, its
@@ -125,7 +126,7 @@ pub async fn weights<S: Store>(
     }
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let sample = open_feed(source, std::io::BufReader::new(file))?;
+    let sample = open_feed(source, decompressed(file)?)?;
     let estimate = Importer {
         model: Model::default(),
         ..*importer
@@ -160,7 +161,7 @@ fn describe(source: &Source, estimate: &Estimate) -> String {
     )
 }
 
-/// Imports the three feeds in `dir` through the pipeline, one after the
+/// Imports the three feeds in `dir` (each plain or compressed) through the pipeline, one after the
 /// other, each with weights estimated from it, with a progress bar; `each`
 /// hears every report line with its source. Returns the summary over all
 /// three and what each estimation found. `batch` records go at a time.
@@ -177,7 +178,7 @@ pub async fn import<S: Store>(
     let mut summary = Summary::default();
     let mut estimates = Vec::new();
     for (source, feed) in sources.iter().zip(&FEEDS) {
-        let path = dir.join(feed.file);
+        let path = feed_file::find(dir, feed.file);
         let (model, line) = weights(&importer, source, &path, false).await?;
         estimates.push(line);
         importer.model = model;
@@ -185,7 +186,8 @@ pub async fn import<S: Store>(
             .with_context(|| format!("cannot open {}", path.display()))?;
         let bytes = file.metadata().map(|m| m.len()).unwrap_or_default();
         let bar = bytes_progress_bar(bytes, feed.source);
-        let input = std::io::BufReader::new(bar.wrap_read(file));
+        let input = decompressed(bar.wrap_read(file))
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let records = open_feed(source, input)?;
         let counts = importer
             .import_all(records, received_now(), |line| each(source, &line))

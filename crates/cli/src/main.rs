@@ -2,6 +2,7 @@
 
 mod commands;
 mod database;
+mod feed_file;
 mod feeds;
 mod generate;
 mod load;

@@ -390,7 +390,8 @@ impl Batch {
             return;
         }
         self.order.push(id);
-        self.children.insert(id, Box::new(Working::read(stored, false)));
+        self.children
+            .insert(id, Box::new(Working::read(stored, false)));
     }
 
     /// The child as the batch sees it, read from the store if the batch
@@ -409,9 +410,7 @@ impl Batch {
     /// Whether the batch knows the child better than the store did when
     /// the batch's candidates were read.
     fn supersedes_store(&self, id: ChildId) -> bool {
-        self.children
-            .get(&id)
-            .is_some_and(|w| w.supersedes_store())
+        self.children.get(&id).is_some_and(|w| w.supersedes_store())
     }
 
     /// Brings a batch read while the batch before was being written up to
@@ -423,7 +422,8 @@ impl Batch {
             if !self.children.contains_key(&id) {
                 self.order.push(id);
             }
-            self.children.insert(id, Box::new(Working::read(stored, true)));
+            self.children
+                .insert(id, Box::new(Working::read(stored, true)));
         }
         for (key, ids) in carry.keys {
             let known = self.keys.entry(key).or_default();

@@ -11,6 +11,7 @@ use contactpoint_store::{ChildUpdate, ImportWrites, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::database::{Database, DatabaseArgs, prepare_data_dir, with_store};
+use crate::feed_file::Compression;
 use crate::generate::{Options, write_feeds};
 use crate::load::progress_bar;
 
@@ -241,7 +242,9 @@ async fn fill<S: Store>(
     std::fs::create_dir_all(&plan.feeds)
         .with_context(|| format!("cannot create {}", plan.feeds.display()))?;
     let bar = progress_bar(options.children, "writing synthetic feeds");
-    write_feeds(options, &plan.feeds, &mut |n| bar.set_position(n))?;
+    write_feeds(options, &plan.feeds, Compression::None, &mut |n| {
+        bar.set_position(n)
+    })?;
     bar.finish_and_clear();
 
     let sources = crate::feeds::register(store, &plan.feeds).await?;

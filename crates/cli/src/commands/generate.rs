@@ -3,6 +3,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
+use crate::feed_file::Compression;
 use crate::generate::{self, Options};
 use crate::load::progress_bar;
 
@@ -20,6 +21,10 @@ pub struct Args {
     /// The day the population describes (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<time::Date>,
+    /// Compress the three feeds with gzip (`health.ndjson.gz`...), a fifth
+    /// of the size; `import` reads them as they are.
+    #[arg(long)]
+    pub gzip: bool,
 }
 
 pub fn parse_date(value: &str) -> Result<time::Date, String> {
@@ -47,8 +52,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let bar = progress_bar(args.children, "generating");
     let started = Instant::now();
-    let summary = generate::write_feeds(options, &args.out, &mut |done| bar.set_position(done))
-        .context("generating the feeds failed")?;
+    let summary = generate::write_feeds(
+        options,
+        &args.out,
+        Compression::when(args.gzip),
+        &mut |done| bar.set_position(done),
+    )
+    .context("generating the feeds failed")?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     println!(

@@ -2,11 +2,12 @@
 //! one report line per record.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::feed_file::decompressed;
 use crate::load::bytes_progress_bar;
 use anyhow::{Context, bail};
 use contactpoint_domain::SourceId;
@@ -20,7 +21,8 @@ pub struct Args {
     /// The registered source the feed comes from (see `source list`).
     #[arg(long)]
     source: String,
-    /// The feed: CSV for a csv source, NDJSON for a fhir-ndjson one.
+    /// The feed: CSV for a csv source, NDJSON for a fhir-ndjson one; either
+    /// may be compressed with gzip.
     file: PathBuf,
     /// Link every record and write the report, but change nothing: a new
     /// source can be previewed before it goes live.
@@ -96,11 +98,12 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read the feed {}", args.file.display()))?
         .len();
     let read = Arc::new(AtomicU64::new(0));
-    let input = BufReader::new(Counting {
+    let input = decompressed(Counting {
         inner: File::open(&args.file)
             .with_context(|| format!("cannot open the feed {}", args.file.display()))?,
         read: read.clone(),
-    });
+    })
+    .with_context(|| format!("cannot read the feed {}", args.file.display()))?;
     let records = open_feed(&source, input)
         .with_context(|| format!("{} cannot be imported as source {id}", args.file.display()))?;
     let report_path = args

@@ -1,7 +1,5 @@
 //! Writes the population out as three noisy source feeds plus the truth.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use contactpoint_ingest::CsvMapping;
@@ -16,6 +14,7 @@ use super::places::mix;
 use super::population::{Population, TruthChild};
 use super::view::{HEALTH, LOCAL_AUTHORITY, Rates, SCHOOL, View};
 use super::{GenerateError, Options, health};
+use crate::feed_file::{Compression, FeedWriter};
 
 /// How many records each feed received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,7 +34,6 @@ pub(crate) const LA_MAPPING_FILE: &str = "local_authority.mapping.toml";
 pub(crate) const TRUTH_FILE: &str = "truth.csv";
 pub(crate) const POPULATION_FILE: &str = "population.csv";
 const PROGRESS_EVERY: u64 = 5_000;
-const BUFFER: usize = 1 << 17;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> GenerateError + '_ {
     move |source| GenerateError::Io {
@@ -54,26 +52,34 @@ fn csv_err(path: &Path) -> impl FnOnce(csv::Error) -> GenerateError + '_ {
 /// A CSV file being written, with its path for error messages.
 struct CsvOut {
     path: PathBuf,
-    writer: csv::Writer<File>,
+    writer: csv::Writer<FeedWriter>,
 }
 
 impl CsvOut {
-    fn create<I, T>(dir: &Path, name: &str, header: I) -> Result<Self, GenerateError>
+    /// `name` in `dir`, compressed as told (its name then says so).
+    fn create<I, T>(
+        dir: &Path,
+        name: &str,
+        compression: Compression,
+        header: I,
+    ) -> Result<Self, GenerateError>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        let path = dir.join(name);
-        let file = File::create(&path).map_err(io(&path))?;
-        let mut writer = csv::WriterBuilder::new()
-            .buffer_capacity(BUFFER)
-            .from_writer(file);
+        let path = dir.join(compression.file_name(name));
+        let file = FeedWriter::create(&path, compression).map_err(io(&path))?;
+        let mut writer = csv::Writer::from_writer(file);
         writer.write_record(header).map_err(csv_err(&path))?;
         Ok(Self { path, writer })
     }
 
-    fn finish(mut self) -> Result<(), GenerateError> {
-        self.writer.flush().map_err(io(&self.path))
+    fn finish(self) -> Result<(), GenerateError> {
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| io(&self.path)(e.into_error()))?;
+        file.finish().map_err(io(&self.path))
     }
 }
 
@@ -98,28 +104,34 @@ const SCHOOL_SOURCE: &str = "school-census";
 const LA_SOURCE: &str = "local-authority";
 
 /// Writes the three feeds, their mapping files, the truth file and a
-/// population table into `out` (a directory that exists). `progress` hears
-/// the number of children done every few thousand children.
+/// population table into `out` (a directory that exists), the feeds
+/// compressed as told. `progress` hears the number of children done every
+/// few thousand children.
 pub fn write_feeds(
     options: Options,
     out: &Path,
+    compression: Compression,
     progress: &mut dyn FnMut(u64),
 ) -> Result<FeedSummary, GenerateError> {
     let mut population = Population::new(options)?;
     write_mapping(out, SCHOOL_MAPPING_FILE, &school_mapping())?;
     write_mapping(out, LA_MAPPING_FILE, &local_authority_mapping())?;
 
-    let health_path = out.join(HEALTH_FILE);
-    let mut health_out = BufWriter::with_capacity(
-        BUFFER,
-        File::create(&health_path).map_err(io(&health_path))?,
-    );
-    let mut school = CsvOut::create(out, SCHOOL_FILE, SCHOOL_HEADER)?;
-    let mut la = CsvOut::create(out, LA_FILE, local_authority_header())?;
-    let mut truth = CsvOut::create(out, TRUTH_FILE, ["source", "source_record_id", "child_key"])?;
+    let health_path = out.join(compression.file_name(HEALTH_FILE));
+    let mut health_out = FeedWriter::create(&health_path, compression).map_err(io(&health_path))?;
+    let mut school = CsvOut::create(out, SCHOOL_FILE, compression, SCHOOL_HEADER)?;
+    let mut la = CsvOut::create(out, LA_FILE, compression, local_authority_header())?;
+    // The truth and the table are the harness's, not a source's: plain.
+    let mut truth = CsvOut::create(
+        out,
+        TRUTH_FILE,
+        Compression::None,
+        ["source", "source_record_id", "child_key"],
+    )?;
     let mut table = CsvOut::create(
         out,
         POPULATION_FILE,
+        Compression::None,
         [
             "child_key",
             "contactpoint_id",
@@ -203,7 +215,7 @@ pub fn write_feeds(
             }
         }
     }
-    health_out.flush().map_err(io(&health_path))?;
+    health_out.finish().map_err(io(&health_path))?;
     for csv in [school, la, truth, table] {
         csv.finish()?;
     }

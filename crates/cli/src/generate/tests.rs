@@ -13,6 +13,7 @@ use super::feeds::{
 };
 use super::population::{Household, TruthChild};
 use super::*;
+use crate::feed_file::Compression;
 
 fn options(children: u64, seed: u64) -> Options {
     Options {
@@ -24,7 +25,13 @@ fn options(children: u64, seed: u64) -> Options {
 
 fn generate(children: u64, seed: u64) -> (tempfile::TempDir, FeedSummary) {
     let dir = tempfile::tempdir().unwrap();
-    let summary = write_feeds(options(children, seed), dir.path(), &mut |_| {}).unwrap();
+    let summary = write_feeds(
+        options(children, seed),
+        dir.path(),
+        Compression::None,
+        &mut |_| {},
+    )
+    .unwrap();
     (dir, summary)
 }
 
@@ -204,6 +211,12 @@ fn every_fhir_line_and_mapping_file_reads_back() {
 fn progress_is_reported_up_to_the_total() {
     let dir = tempfile::tempdir().unwrap();
     let mut seen = Vec::new();
-    write_feeds(options(12_000, 1), dir.path(), &mut |n| seen.push(n)).unwrap();
+    write_feeds(
+        options(12_000, 1),
+        dir.path(),
+        Compression::None,
+        &mut |n| seen.push(n),
+    )
+    .unwrap();
     assert_eq!(seen, vec![5_000, 10_000, 12_000]);
 }

@@ -359,3 +359,53 @@ fn thresholds_out_of_order_or_range_are_refused_before_any_record() {
     }
     assert!(!feed.with_extension("report.csv").exists());
 }
+
+#[test]
+fn a_feed_compressed_with_gzip_imports_as_the_plain_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = feeds(dir.path());
+    let compressed = dir.path().join("compressed");
+    let output = contactpoint(&[
+        "generate",
+        "--children",
+        "20",
+        "--gzip",
+        "--out",
+        compressed.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let import = |feeds: &Path, file: &str| {
+        let db = feeds.join("db");
+        let report = feeds.join("report.csv");
+        register_school_census(
+            ["--data-dir", db.to_str().unwrap()],
+            &feeds.join("school_census.mapping.toml"),
+        );
+        let feed = feeds.join(file);
+        let output = in_dir(
+            &db,
+            &[
+                "import",
+                "--source",
+                "school-census",
+                feed.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report = std::fs::read_to_string(&report).unwrap();
+        // Record ids and outcomes: the identifiers given are drawn at random.
+        report
+            .lines()
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+    };
+
+    let from_plain = import(&plain, "school_census.csv");
+    let from_compressed = import(&compressed, "school_census.csv.gz");
+
+    assert!(!compressed.join("school_census.csv").exists());
+    assert!(from_plain.len() > 1);
+    assert_eq!(from_compressed, from_plain);
+}
