@@ -16,30 +16,11 @@ use crate::{ChildVersion, Result};
 /// of the update. Every field is named, so a field added to a child
 /// cannot be left out of its history.
 pub(crate) fn superseded(previous: &Child, next: &Child) -> Result<String> {
-    let Child {
-        id,
-        contactpoint_id,
-        status,
-        name,
-        previous_names,
-        preferred_given_name,
-        gender,
-        date_of_birth,
-        address,
-        previous_addresses,
-        nhs_number,
-        upn,
-        source_records,
-        carers,
-        involvements,
-        sensitive_involvements,
-        caf,
-        shield,
-        extended_to_25,
-    } = previous;
     let mut changed = Map::new();
     macro_rules! keep_if_changed {
         ($($field:ident),* $(,)?) => {
+            // No `..`: a field added to a child fails to compile here.
+            let Child { $($field),* } = previous;
             $(
                 if *$field != next.$field {
                     changed.insert(stringify!($field).to_owned(), serde_json::to_value($field)?);
@@ -69,6 +50,15 @@ pub(crate) fn superseded(previous: &Child, next: &Child) -> Result<String> {
         extended_to_25,
     );
     Ok(serde_json::to_string(&changed)?)
+}
+
+/// The child at `version`, among versions rebuilt.
+pub(crate) fn version_of(versions: Vec<ChildVersion>, version: i32) -> Result<Child> {
+    versions
+        .into_iter()
+        .find(|v| v.version == version)
+        .map(|v| v.child)
+        .ok_or(crate::Error::NotFound)
 }
 
 /// A row of `child_versions`, as both backends read it.

@@ -17,14 +17,21 @@ fn in_dir(dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn feeds(dir: &Path) -> std::path::PathBuf {
-    let out = dir.join("feeds");
-    let output = contactpoint(&[
+    generated(dir, "feeds", &[])
+}
+
+/// Twenty children's feeds in `dir/name`, generated with `extra` arguments.
+fn generated(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let mut args = vec![
         "generate",
         "--children",
         "20",
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let output = contactpoint(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     out
 }
@@ -364,16 +371,7 @@ fn thresholds_out_of_order_or_range_are_refused_before_any_record() {
 fn a_feed_compressed_with_gzip_imports_as_the_plain_one() {
     let dir = tempfile::tempdir().unwrap();
     let plain = feeds(dir.path());
-    let compressed = dir.path().join("compressed");
-    let output = contactpoint(&[
-        "generate",
-        "--children",
-        "20",
-        "--gzip",
-        "--out",
-        compressed.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let compressed = generated(dir.path(), "compressed", &["--gzip"]);
     let import = |feeds: &Path, file: &str| {
         let db = feeds.join("db");
         let report = feeds.join("report.csv");

@@ -610,12 +610,7 @@ impl Store for Sqlite {
     #[instrument(skip_all)]
     async fn child_version(&self, id: ChildId, version: i32) -> Result<Child> {
         let current = self.child(id).await?;
-        let versions = self.versions_since(&current, version).await?;
-        versions
-            .into_iter()
-            .find(|v| v.version == version)
-            .map(|v| v.child)
-            .ok_or(Error::NotFound)
+        history::version_of(self.versions_since(&current, version).await?, version)
     }
 
     async fn count_children(&self) -> Result<u64> {
