@@ -36,6 +36,23 @@ fn generated(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
     out
 }
 
+/// Imports `feed` as the school census into the database in `db`, with
+/// `extra` arguments; returns the report.
+fn import_school_census(db: &Path, feed: &Path, report: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "import",
+        "--source",
+        "school-census",
+        feed.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let output = in_dir(db, &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::fs::read_to_string(report).unwrap()
+}
+
 #[test]
 fn a_csv_source_is_registered_with_its_mapping_and_listed() {
     let dir = tempfile::tempdir().unwrap();
@@ -235,20 +252,7 @@ fn a_feed_imported_twice_changes_nothing_the_second_time_and_a_dry_run_stores_no
     let report = dir.path().join("report.csv");
     let db = dir.path().join("db");
     register_school_census(["--data-dir", db.to_str().unwrap()], &mapping);
-    let import = |extra: &[&str]| {
-        let mut args = vec![
-            "import",
-            "--source",
-            "school-census",
-            feed.to_str().unwrap(),
-            "--report",
-            report.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let output = in_dir(&db, &args);
-        assert!(output.status.success(), "{}", stderr(&output));
-        std::fs::read_to_string(&report).unwrap()
-    };
+    let import = |extra: &[&str]| import_school_census(&db, &feed, &report, extra);
 
     let preview = import(&["--dry-run"]);
     let first = import(&[]);
@@ -379,20 +383,7 @@ fn a_feed_compressed_with_gzip_imports_as_the_plain_one() {
             ["--data-dir", db.to_str().unwrap()],
             &feeds.join("school_census.mapping.toml"),
         );
-        let feed = feeds.join(file);
-        let output = in_dir(
-            &db,
-            &[
-                "import",
-                "--source",
-                "school-census",
-                feed.to_str().unwrap(),
-                "--report",
-                report.to_str().unwrap(),
-            ],
-        );
-        assert!(output.status.success(), "{}", stderr(&output));
-        let report = std::fs::read_to_string(&report).unwrap();
+        let report = import_school_census(&db, &feeds.join(file), &report, &[]);
         // Record ids and outcomes: the identifiers given are drawn at random.
         report
             .lines()
