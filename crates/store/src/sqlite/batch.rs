@@ -7,7 +7,7 @@ use sqlx::{QueryBuilder, SqliteConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::held::{HELD_LIMIT, KeyChanges, NewKeys};
+use super::held::{KeyChanges, NewKeys};
 use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::record::{
     Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
@@ -255,10 +255,10 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
         NewKeys::Indexed => Vec::new(),
     };
     sqlite.held.remember(&held, &changed.removed);
-    if sqlite.held.count() >= HELD_LIMIT {
+    if sqlite.held.count() >= sqlite.held.limit() {
         sqlite.merge_held_keys().await?;
     }
-    Ok(())
+    sqlite.keep_log_short().await
 }
 
 /// Fails unless every child to update is still at the version it was read at.

@@ -7,11 +7,12 @@
 //! `held_search_keys` (and a removal as a row saying so), and merged into
 //! the index a few million at a time, each merge writing the index once.
 //! Until then this process finds them here, in memory; another process
-//! finds them once they are merged, at most [`HELD_LIMIT`] keys later or
+//! finds them once they are merged, at most [`Held::limit`] keys later or
 //! when the import ends.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::{QueryBuilder, SqliteConnection};
 use uuid::Uuid;
@@ -20,9 +21,12 @@ use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::Result;
 use crate::record::SearchKeyRow;
 
-/// Keys held before they are merged into the index: about 140 MiB of
-/// memory, and a merge every 100,000 children or so of a first load.
-pub(super) const HELD_LIMIT: usize = 4_000_000;
+/// Keys held before the first merge: about 140 MiB of memory, and a merge
+/// every 100,000 children or so of a first load.
+const FIRST_LIMIT: usize = 4_000_000;
+
+/// The most keys ever held: about 560 MiB of memory.
+const MOST_HELD: usize = 16_000_000;
 
 /// Where a write puts the search keys it adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +49,8 @@ pub(super) struct KeyChanges {
 #[derive(Default)]
 pub(super) struct Held {
     keys: Mutex<BTreeSet<(i64, Uuid)>>,
+    /// How many keys this process has merged into the index.
+    merged: AtomicUsize,
     /// Held while a batch's keys are written and remembered, or merged:
     /// a merge forgets what it merged, and must not forget what a batch
     /// written meanwhile added.
@@ -85,6 +91,15 @@ impl Held {
 
     pub(super) fn count(&self) -> usize {
         self.keys.lock().map(|held| held.len()).unwrap_or(0)
+    }
+
+    /// How many keys to hold before merging them. A merge rewrites most of
+    /// the index, so the larger the index has grown the more keys wait for
+    /// each: a quarter of what this process has merged, within bounds. At
+    /// national scale (150 million keys) that is a few dozen merges instead
+    /// of well over a hundred, each rewriting gigabytes.
+    pub(super) fn limit(&self) -> usize {
+        (self.merged.load(Ordering::Relaxed) / 4).clamp(FIRST_LIMIT, MOST_HELD)
     }
 
     fn forget(&self) {
@@ -184,6 +199,9 @@ impl Sqlite {
             .await?;
         tx.commit().await?;
         self.held.forget();
+        self.held
+            .merged
+            .fetch_add(usize::try_from(held).unwrap_or(0), Ordering::Relaxed);
         Ok(held)
     }
 }
@@ -216,6 +234,18 @@ mod tests {
             vec![('a', 7, Uuid::from_u128(2)), ('b', 9, Uuid::from_u128(1))]
         );
         assert_eq!(held.count(), 2);
+    }
+
+    #[test]
+    fn more_keys_are_held_as_more_have_been_merged() {
+        let held = Held::default();
+        assert_eq!(held.limit(), FIRST_LIMIT);
+
+        held.merged.store(40_000_000, Ordering::Relaxed);
+        assert_eq!(held.limit(), 10_000_000);
+
+        held.merged.store(400_000_000, Ordering::Relaxed);
+        assert_eq!(held.limit(), MOST_HELD);
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::{
 mod batch;
 mod held;
 mod insert;
+mod log;
 mod merge;
 mod reader;
 
@@ -42,6 +43,7 @@ pub struct Sqlite {
     pub(crate) pool: SqlitePool,
     readers: Arc<reader::Readers>,
     held: Arc<held::Held>,
+    log_file: Arc<std::path::PathBuf>,
 }
 
 impl Sqlite {
@@ -60,6 +62,7 @@ impl Sqlite {
             return Err(Error::InMemory);
         }
         let readers = Arc::new(reader::Readers::new(base.get_filename()));
+        let log_file = Arc::new(log::log_file(base.get_filename()));
         // Look first through a read-only connection that sets no pragma, so a
         // database we must refuse is left exactly as it was.
         let probe = base.clone().read_only(true).create_if_missing(false);
@@ -93,7 +96,8 @@ impl Sqlite {
             // copies a page rewritten by several batches back once, not
             // each time (bench linkage at 100,000 children: 4,381 to 4,930
             // records/s, a quarter less written).
-            .pragma("wal_autocheckpoint", "16384");
+            .pragma("wal_autocheckpoint", "16384")
+            .pragma("journal_size_limit", log::LONG_LOG_BYTES.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -103,6 +107,7 @@ impl Sqlite {
             pool,
             readers,
             held: Arc::default(),
+            log_file,
         })
     }
 
