@@ -361,7 +361,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         record: &SourceRecordRef,
     ) -> impl Future<Output = Result<Option<String>>> + Send;
 
-    /// Remembers what a source record said, after it was applied.
+    /// Remembers what a source record said, after it was applied to the
+    /// child it is linked to; a record linked to no child has no digest.
     fn set_record_digest(
         &self,
         record: &SourceRecordRef,

@@ -313,6 +313,10 @@ pub(crate) struct Changes {
     pub replaced_profiles: Vec<Uuid>,
     pub removed_keys: Vec<SearchKeyRow>,
     pub removed_source_records: Vec<SourceRecordRow>,
+    /// Records that one child lost and another gained (a merge, an undone
+    /// merge), with the child gaining them: their rows are moved, not
+    /// deleted and written again, so they keep their digests.
+    pub moved_source_records: Vec<SourceRecordRow>,
 }
 
 impl Changes {
@@ -376,6 +380,7 @@ impl Changes {
                 }
             }
         }
+        let moved_source_records = moved(&mut removed_source_records, &mut rows.source_records);
         rows.finish(counts);
         removed_keys.sort_unstable_by_key(|k| (k.key, k.child_id));
         let sorted = |mut ids: Vec<Uuid>| {
@@ -390,8 +395,26 @@ impl Changes {
             replaced_profiles: sorted(profiles),
             removed_keys,
             removed_source_records,
+            moved_source_records,
         })
     }
+}
+
+/// Takes out of `removed` and `added` the records in both, and gives them
+/// back as added: to the child that gains them.
+fn moved(
+    removed: &mut Vec<SourceRecordRow>,
+    added: &mut Vec<SourceRecordRow>,
+) -> Vec<SourceRecordRow> {
+    let key = |r: &SourceRecordRow| (r.source.clone(), r.record_id.clone());
+    let lost: HashSet<(String, String)> = removed.iter().map(key).collect();
+    let (moved, kept): (Vec<_>, Vec<_>) = std::mem::take(added)
+        .into_iter()
+        .partition(|r| lost.contains(&key(r)));
+    *added = kept;
+    let gained: HashSet<(String, String)> = moved.iter().map(key).collect();
+    removed.retain(|r| !gained.contains(&key(r)));
+    moved
 }
 
 /// Whether the child's search profile row differs. With the names, date of
@@ -748,4 +771,35 @@ pub(crate) fn versions_current(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(record: &str, child: u128) -> SourceRecordRow {
+        SourceRecordRow {
+            source: "school-census".into(),
+            record_id: record.into(),
+            child_id: Uuid::from_u128(child),
+        }
+    }
+
+    #[test]
+    fn a_record_one_child_loses_and_another_gains_is_moved() {
+        let mut removed = vec![row("S-1", 2), row("S-2", 2)];
+        let mut added = vec![row("S-1", 1), row("S-3", 1)];
+
+        let moved = moved(&mut removed, &mut added);
+
+        assert_eq!(moved.len(), 1);
+        assert_eq!(
+            (moved[0].record_id.as_str(), moved[0].child_id),
+            ("S-1", Uuid::from_u128(1))
+        );
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].record_id, "S-2");
+        assert_eq!(added.len(), 1);
+        assert_eq!(added[0].record_id, "S-3");
+    }
 }

@@ -72,11 +72,10 @@ pub(super) async fn source_record_states(
     let ids: Vec<&str> = records.iter().map(|r| r.record.as_str()).collect();
     let mut conn = pg.pool.acquire().await?;
     let states: Vec<SourceStateRow> = sqlx::query_as(
-        "SELECT (q.n - 1)::int8 AS idx, s.child_id, c.contactpoint_id, d.digest \
+        "SELECT (q.n - 1)::int8 AS idx, s.child_id, c.contactpoint_id, s.digest \
          FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS q(source, record_id, n) \
          LEFT JOIN source_records s ON s.source = q.source AND s.record_id = q.record_id \
-         LEFT JOIN children c ON c.id = s.child_id \
-         LEFT JOIN source_record_digests d ON d.source = q.source AND d.record_id = q.record_id",
+         LEFT JOIN children c ON c.id = s.child_id",
     )
     .bind(&sources)
     .bind(&ids)
@@ -167,12 +166,13 @@ pub(super) async fn apply_import(pg: &Postgres, writes: &ImportWrites) -> Result
         Postgres::insert_rows(&mut tx, &rows, now).await?;
     }
     write_updates(&mut tx, &writes.updates, now).await?;
+    // After the records' rows are written: a digest is kept in its record's.
     if !writes.digests.is_empty() {
         let d = &writes.digests;
         sqlx::query(
-            "INSERT INTO source_record_digests (source, record_id, digest) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) \
-             ON CONFLICT (source, record_id) DO UPDATE SET digest = EXCLUDED.digest",
+            "UPDATE source_records s SET digest = t.digest \
+             FROM UNNEST($1::text[], $2::text[], $3::text[]) AS t(source, record_id, digest) \
+             WHERE s.source = t.source AND s.record_id = t.record_id",
         )
         .bind(d.iter().map(|(r, _)| r.source.as_str()).collect::<Vec<_>>())
         .bind(d.iter().map(|(r, _)| r.record.as_str()).collect::<Vec<_>>())
@@ -343,6 +343,24 @@ pub(super) async fn write_updates(
         )
         .bind(removed.iter().map(|r| r.source.as_str()).collect::<Vec<_>>())
         .bind(removed.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let moved = &changes.moved_source_records;
+    if !moved.is_empty() {
+        sqlx::query(
+            "UPDATE source_records s SET child_id = t.child_id \
+             FROM UNNEST($1::text[], $2::text[], $3::uuid[]) AS t(source, record_id, child_id) \
+             WHERE s.source = t.source AND s.record_id = t.record_id",
+        )
+        .bind(moved.iter().map(|r| r.source.as_str()).collect::<Vec<_>>())
+        .bind(
+            moved
+                .iter()
+                .map(|r| r.record_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(moved.iter().map(|r| r.child_id).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
     }

@@ -362,26 +362,24 @@ impl Store for Postgres {
 
     #[instrument(skip_all)]
     async fn record_digest(&self, record: &SourceRecordRef) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT digest FROM source_record_digests WHERE source = $1 AND record_id = $2",
+        let digest: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT digest FROM source_records WHERE source = $1 AND record_id = $2",
         )
         .bind(record.source.as_str())
         .bind(record.record.as_str())
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(digest.flatten())
     }
 
     #[instrument(skip_all)]
     async fn set_record_digest(&self, record: &SourceRecordRef, digest: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO source_record_digests (source, record_id, digest) VALUES ($1, $2, $3) \
-             ON CONFLICT (source, record_id) DO UPDATE SET digest = excluded.digest",
-        )
-        .bind(record.source.as_str())
-        .bind(record.record.as_str())
-        .bind(digest)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE source_records SET digest = $3 WHERE source = $1 AND record_id = $2")
+            .bind(record.source.as_str())
+            .bind(record.record.as_str())
+            .bind(digest)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

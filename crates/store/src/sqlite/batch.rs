@@ -89,11 +89,9 @@ pub(super) async fn source_record_states(
     let json = records_json(records)?;
     let mut conn = sqlite.pool.acquire().await?;
     let states: Vec<SourceStateRow> = sqlx::query_as(
-        "SELECT q.key AS idx, s.child_id, c.contactpoint_id, d.digest FROM json_each(?1) q \
+        "SELECT q.key AS idx, s.child_id, c.contactpoint_id, s.digest FROM json_each(?1) q \
          LEFT JOIN source_records s ON s.source = q.value ->> 0 AND s.record_id = q.value ->> 1 \
-         LEFT JOIN children c ON c.id = s.child_id \
-         LEFT JOIN source_record_digests d \
-           ON d.source = q.value ->> 0 AND d.record_id = q.value ->> 1",
+         LEFT JOIN children c ON c.id = s.child_id",
     )
     .bind(&json)
     .fetch_all(&mut *conn)
@@ -215,16 +213,20 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
         added = rows.search_keys;
     }
     let changed = write_updates(&mut tx, &writes.updates, now, new_keys).await?;
-    for chunk in writes.digests.chunks(ROWS_PER_STATEMENT) {
-        let mut q =
-            QueryBuilder::new("INSERT INTO source_record_digests (source, record_id, digest) ");
-        q.push_values(chunk, |mut b, (record, digest)| {
-            b.push_bind(record.source.as_str())
-                .push_bind(record.record.as_str())
-                .push_bind(digest);
-        });
-        q.push(" ON CONFLICT (source, record_id) DO UPDATE SET digest = excluded.digest");
-        q.build().execute(&mut *tx).await?;
+    // After the records' rows are written: a digest is kept in its record's.
+    if !writes.digests.is_empty() {
+        let digests: Vec<(&str, &str, &str)> = writes
+            .digests
+            .iter()
+            .map(|(r, digest)| (r.source.as_str(), r.record.as_str(), digest.as_str()))
+            .collect();
+        sqlx::query(
+            "UPDATE source_records SET digest = t.value ->> 2 FROM json_each(?1) AS t \
+             WHERE source = t.value ->> 0 AND record_id = t.value ->> 1",
+        )
+        .bind(serde_json::to_string(&digests)?)
+        .execute(&mut *tx)
+        .await?;
     }
     for chunk in writes.reviews.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::new(
@@ -378,6 +380,26 @@ pub(super) async fn write_updates(
              (SELECT value ->> 0, value ->> 1 FROM json_each(?1))",
         )
         .bind(serde_json::to_string(&pairs)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !changes.moved_source_records.is_empty() {
+        let moved: Vec<(&str, &str, String)> = changes
+            .moved_source_records
+            .iter()
+            .map(|r| {
+                (
+                    r.source.as_str(),
+                    r.record_id.as_str(),
+                    r.child_id.simple().to_string(),
+                )
+            })
+            .collect();
+        sqlx::query(
+            "UPDATE source_records SET child_id = unhex(t.value ->> 2) FROM json_each(?1) AS t \
+             WHERE source = t.value ->> 0 AND record_id = t.value ->> 1",
+        )
+        .bind(serde_json::to_string(&moved)?)
         .execute(&mut *conn)
         .await?;
     }

@@ -149,53 +149,18 @@ pub(super) async fn merge_updates(
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::str::FromStr;
-
-    use sqlx::migrate::Migrator;
-    use sqlx::sqlite::SqliteConnectOptions;
-
     use super::*;
+    use crate::Store;
+    use crate::sqlite::earlier;
     use crate::testing::fixtures::child;
-    use crate::{DatabaseUrl, Store};
 
     /// The migration rebuilds `children` with foreign keys off: on a
     /// database that holds children, nothing else may go with the old table.
     #[tokio::test]
     async fn the_merges_migration_keeps_every_child_and_its_parts() {
         let dir = tempfile::tempdir().unwrap();
-        let earlier = tempfile::tempdir().unwrap();
-        let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
-        for entry in std::fs::read_dir(migrations).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-            if name.as_str() < "20261201000010" {
-                std::fs::copy(&path, earlier.path().join(name)).unwrap();
-            }
-        }
-        let url = DatabaseUrl::sqlite_in(dir.path());
-        let options = SqliteConnectOptions::from_str(url.expose())
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        Migrator::new(earlier.path())
-            .await
-            .unwrap()
-            .run(&pool)
-            .await
-            .unwrap();
         let children = [child(1), child(2)];
-        let rows = crate::record::Rows::from_children(&children).unwrap();
-        let mut tx = pool.begin().await.unwrap();
-        Sqlite::insert_rows(
-            &mut tx,
-            &rows,
-            crate::now(),
-            crate::sqlite::held::NewKeys::Indexed,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let (url, pool) = earlier::holding(dir.path(), "20261201000010", &children).await;
         pool.close().await;
 
         let store = Sqlite::open(&url).await.unwrap();

@@ -27,6 +27,8 @@ use crate::{
 };
 
 mod batch;
+#[cfg(test)]
+mod earlier;
 mod held;
 mod insert;
 mod log;
@@ -455,26 +457,24 @@ impl Store for Sqlite {
 
     #[instrument(skip_all)]
     async fn record_digest(&self, record: &SourceRecordRef) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT digest FROM source_record_digests WHERE source = ? AND record_id = ?",
+        let digest: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT digest FROM source_records WHERE source = ? AND record_id = ?",
         )
         .bind(record.source.as_str())
         .bind(record.record.as_str())
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(digest.flatten())
     }
 
     #[instrument(skip_all)]
     async fn set_record_digest(&self, record: &SourceRecordRef, digest: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO source_record_digests (source, record_id, digest) VALUES (?, ?, ?) \
-             ON CONFLICT (source, record_id) DO UPDATE SET digest = excluded.digest",
-        )
-        .bind(record.source.as_str())
-        .bind(record.record.as_str())
-        .bind(digest)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE source_records SET digest = ?3 WHERE source = ?1 AND record_id = ?2")
+            .bind(record.source.as_str())
+            .bind(record.record.as_str())
+            .bind(digest)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

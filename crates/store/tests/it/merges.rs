@@ -12,6 +12,7 @@ use crate::fixtures::child;
 
 crate::conformance!(
     a_merge_replaces_both_records_and_moves_the_source_records,
+    a_source_record_moved_by_a_merge_keeps_its_digest,
     a_stale_merge_writes_nothing,
     feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone,
     a_merge_is_undone_once,
@@ -38,6 +39,15 @@ async fn merge_two(store: &impl Store) -> (Merge, ChildUpdate, ChildUpdate) {
         .insert_children(&[survivor.clone(), absorbed.clone()])
         .await
         .unwrap();
+    merge_held(store, &survivor, &absorbed).await
+}
+
+/// Merges `absorbed` into `survivor`, both held at their first versions.
+async fn merge_held(
+    store: &impl Store,
+    survivor: &Child,
+    absorbed: &Child,
+) -> (Merge, ChildUpdate, ChildUpdate) {
     let (before_s, before_a) = (
         store.child(survivor.id).await.unwrap(),
         store.child(absorbed.id).await.unwrap(),
@@ -56,7 +66,7 @@ async fn merge_two(store: &impl Store) -> (Merge, ChildUpdate, ChildUpdate) {
         into: survivor.id,
         merged_on: date!(2026 - 12 - 01),
     };
-    let merge = first_merge(&survivor, &absorbed);
+    let merge = first_merge(survivor, absorbed);
     let s = ChildUpdate {
         child: joined,
         previous: before_s,
@@ -100,6 +110,32 @@ async fn a_merge_replaces_both_records_and_moves_the_source_records(store: impl 
         found.iter().all(|c| c.summary.child_id != merge.absorbed),
         "{found:?}"
     );
+}
+
+async fn a_source_record_moved_by_a_merge_keeps_its_digest(store: impl Store) {
+    let (survivor, absorbed) = (child(1), child(2));
+    store
+        .insert_children(&[survivor.clone(), absorbed.clone()])
+        .await
+        .unwrap();
+    let moved = &absorbed.source_records[0];
+    store
+        .set_record_digest(moved, "what it said")
+        .await
+        .unwrap();
+
+    merge_held(&store, &survivor, &absorbed).await;
+
+    assert_eq!(
+        store.record_digest(moved).await.unwrap().as_deref(),
+        Some("what it said")
+    );
+    let states = store
+        .source_record_states(std::slice::from_ref(moved))
+        .await
+        .unwrap();
+    assert_eq!(states[0].linked.map(|(id, _)| id), Some(survivor.id));
+    assert_eq!(states[0].digest.as_deref(), Some("what it said"));
 }
 
 async fn a_stale_merge_writes_nothing(store: impl Store) {
