@@ -1,5 +1,6 @@
 //! `contactpoint`: the one binary. Parse, open the database, run the command.
 
+mod allocator;
 mod commands;
 mod database;
 mod feed_file;
@@ -12,12 +13,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-// The import pipeline allocates and frees many small strings from two
-// threads at once (the runtime's and SQLite's); glibc's allocator spent a
-// quarter of an import in malloc, free and their locks.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Reads a count of children: a whole number of at least 1.
 fn parse_children(value: &str) -> Result<u64, String> {
@@ -70,6 +65,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(error),

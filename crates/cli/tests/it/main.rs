@@ -1,6 +1,7 @@
 //! The `contactpoint` binary as a newcomer runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod allocator;
 mod bad_input;
 mod bench_search;
 mod demo;
