@@ -1,7 +1,5 @@
 //! The allocator, and how long it keeps memory that was freed.
 
-use std::ffi::OsStr;
-
 // The import pipeline allocates and frees many small strings from two
 // threads at once (the runtime's and SQLite's); glibc's allocator spent a
 // quarter of an import in malloc, free and their locks.
@@ -9,27 +7,38 @@ use std::ffi::OsStr;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc's setting for how long (in ms) memory freed stays with the
-/// process before it is given back to the system; `-1`: never.
-const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
+/// process before it is given back to the system (`-1`: never), and the
+/// name it had before, which mimalloc still reads.
+const PURGE_DELAY: [&str; 2] = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"];
 
 /// Runs this program again in its own place (the same process, with the
-/// same arguments) with freed memory kept, unless the setting is already
-/// made. An import frees each batch's memory and allocates the next's a
+/// same arguments) with freed memory kept, unless the setting is made
+/// already. An import frees each batch's memory and allocates the next's a
 /// second or two later; mimalloc had given it back by then (after 1 s), and
-/// the system's faults and zeroed pages on the way back cost a tenth of
-/// the deciding thread (at 100,000 children: 4,400-4,757 records/s against
-/// 3,857-4,108, a third of the page faults). mimalloc reads its settings
-/// from the environment only as the program starts, and setting them from
-/// code would need `unsafe`, which this workspace forbids.
+/// the faults and zeroed pages on the way back cost the deciding thread a
+/// tenth of its time at four million children (at 100,000 children:
+/// 4,400-4,757 records/s against 3,857-4,637, half the page faults or
+/// fewer). mimalloc reads its settings from the environment only as the
+/// program starts, and setting them from code would need `unsafe`, which
+/// this workspace forbids.
 pub fn keep_freed_memory() {
-    if std::env::var_os(PURGE_DELAY).is_some() {
+    if PURGE_DELAY
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
         return;
     }
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        let Ok(program) = std::env::current_exe() else {
-            return;
+        // This very file, even if it was replaced or removed since it was
+        // started (an upgrade), where the system shows it.
+        let program = match std::path::Path::new("/proc/self/exe").exists() {
+            true => std::path::PathBuf::from("/proc/self/exe"),
+            false => match std::env::current_exe() {
+                Ok(program) => program,
+                Err(_) => return,
+            },
         };
         let mut args = std::env::args_os();
         let name = args
@@ -40,7 +49,7 @@ pub fn keep_freed_memory() {
         let _failed = std::process::Command::new(&program)
             .arg0(&name)
             .args(args)
-            .env(PURGE_DELAY, OsStr::new("-1"))
+            .env(PURGE_DELAY[0], "-1")
             .exec();
     }
 }

@@ -362,7 +362,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<String>>> + Send;
 
     /// Remembers what a source record said, after it was applied to the
-    /// child it is linked to; a record linked to no child has no digest.
+    /// child it is linked to; a record linked to no child has no digest
+    /// ([`Error::NotFound`]).
     fn set_record_digest(
         &self,
         record: &SourceRecordRef,

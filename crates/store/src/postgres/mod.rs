@@ -374,13 +374,18 @@ impl Store for Postgres {
 
     #[instrument(skip_all)]
     async fn set_record_digest(&self, record: &SourceRecordRef, digest: &str) -> Result<()> {
-        sqlx::query("UPDATE source_records SET digest = $3 WHERE source = $1 AND record_id = $2")
-            .bind(record.source.as_str())
-            .bind(record.record.as_str())
-            .bind(digest)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let updated = sqlx::query(
+            "UPDATE source_records SET digest = $3 WHERE source = $1 AND record_id = $2",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .bind(digest)
+        .execute(&self.pool)
+        .await?;
+        match updated.rows_affected() {
+            0 => Err(Error::NotFound),
+            _ => Ok(()),
+        }
     }
 
     #[instrument(skip_all)]

@@ -17,13 +17,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sqlx::{QueryBuilder, SqliteConnection};
 use uuid::Uuid;
 
+use super::wal::Checkpoint;
 use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::Result;
 use crate::record::SearchKeyRow;
 
-/// Keys held before the first merge: about 140 MiB of memory, and a merge
-/// every 100,000 children or so of a first load.
-const FIRST_LIMIT: usize = 4_000_000;
+/// The fewest keys held before a merge: about 140 MiB of memory, and a
+/// merge every 100,000 children or so of a first load.
+const FEWEST_HELD: usize = 4_000_000;
 
 /// The most keys ever held: about 560 MiB of memory.
 const MOST_HELD: usize = 16_000_000;
@@ -94,12 +95,14 @@ impl Held {
     }
 
     /// How many keys to hold before merging them. A merge rewrites most of
-    /// the index, so the larger the index has grown the more keys wait for
-    /// each: a quarter of what this process has merged, within bounds. At
-    /// national scale (150 million keys) that is a few dozen merges instead
-    /// of well over a hundred, each rewriting gigabytes.
+    /// the index, so the more keys have been merged the more wait for each:
+    /// a quarter of what this process has merged, within bounds. A first
+    /// load at national scale (about 480 million keys) so merges some forty
+    /// times instead of 120, each rewriting gigabytes. The count starts
+    /// from nothing in each process: an import into a large index begins
+    /// with the fewest (counting the index would read all of it).
     pub(super) fn limit(&self) -> usize {
-        (self.merged.load(Ordering::Relaxed) / 4).clamp(FIRST_LIMIT, MOST_HELD)
+        (self.merged.load(Ordering::Relaxed) / 4).clamp(FEWEST_HELD, MOST_HELD)
     }
 
     fn forget(&self) {
@@ -136,17 +139,8 @@ impl Sqlite {
         // A merge after a bulk load is one transaction as large as the
         // index (8 GB of log at national scale), and a log file keeps its
         // largest size: copy it back and empty it. Readers busy with the
-        // log leave it for SQLite's own checkpoints, which is no error, and
-        // are not waited for: a push ends with a merge too. The connection
-        // is closed after, rather than kept with no patience.
-        let mut conn = self.pool.acquire().await?;
-        conn.close_on_drop();
-        sqlx::query("PRAGMA busy_timeout = 0")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *conn)
-            .await?;
+        // log are not waited for: a push ends with a merge too.
+        self.checkpoint(Checkpoint::Truncate).await?;
         Ok(())
     }
 
@@ -239,7 +233,7 @@ mod tests {
     #[test]
     fn more_keys_are_held_as_more_have_been_merged() {
         let held = Held::default();
-        assert_eq!(held.limit(), FIRST_LIMIT);
+        assert_eq!(held.limit(), FEWEST_HELD);
 
         held.merged.store(40_000_000, Ordering::Relaxed);
         assert_eq!(held.limit(), 10_000_000);

@@ -31,9 +31,9 @@ mod batch;
 mod earlier;
 mod held;
 mod insert;
-mod log;
 mod merge;
 mod reader;
+mod wal;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -64,7 +64,7 @@ impl Sqlite {
             return Err(Error::InMemory);
         }
         let readers = Arc::new(reader::Readers::new(base.get_filename()));
-        let log_file = Arc::new(log::log_file(base.get_filename()));
+        let log_file = Arc::new(wal::log_file(base.get_filename()));
         // Look first through a read-only connection that sets no pragma, so a
         // database we must refuse is left exactly as it was.
         let probe = base.clone().read_only(true).create_if_missing(false);
@@ -99,7 +99,7 @@ impl Sqlite {
             // each time (bench linkage at 100,000 children: 4,381 to 4,930
             // records/s, a quarter less written).
             .pragma("wal_autocheckpoint", "16384")
-            .pragma("journal_size_limit", log::LONG_LOG_BYTES.to_string());
+            .pragma("journal_size_limit", wal::LONG_LOG_BYTES.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -469,13 +469,18 @@ impl Store for Sqlite {
 
     #[instrument(skip_all)]
     async fn set_record_digest(&self, record: &SourceRecordRef, digest: &str) -> Result<()> {
-        sqlx::query("UPDATE source_records SET digest = ?3 WHERE source = ?1 AND record_id = ?2")
-            .bind(record.source.as_str())
-            .bind(record.record.as_str())
-            .bind(digest)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let updated = sqlx::query(
+            "UPDATE source_records SET digest = ?3 WHERE source = ?1 AND record_id = ?2",
+        )
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .bind(digest)
+        .execute(&self.pool)
+        .await?;
+        match updated.rows_affected() {
+            0 => Err(Error::NotFound),
+            _ => Ok(()),
+        }
     }
 
     #[instrument(skip_all)]

@@ -78,6 +78,10 @@ async fn source_record_states_tell_the_link_the_digest_and_an_open_review(store:
         .unwrap();
     let linked = known.source_records[0].clone();
     store.set_record_digest(&linked, "abc").await.unwrap();
+    let unlinked = store
+        .set_record_digest(&record("school-census", "S-NOWHERE"), "abc")
+        .await;
+    assert!(matches!(unlinked, Err(Error::NotFound)), "{unlinked:?}");
     let waiting = record("school-census", "S-WAIT");
     let queued = review(waiting.clone(), known.id);
     store.add_review(&queued).await.unwrap();

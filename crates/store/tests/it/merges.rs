@@ -12,7 +12,7 @@ use crate::fixtures::child;
 
 crate::conformance!(
     a_merge_replaces_both_records_and_moves_the_source_records,
-    a_source_record_moved_by_a_merge_keeps_its_digest,
+    a_source_record_moved_by_a_merge_and_back_keeps_its_digest,
     a_stale_merge_writes_nothing,
     feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone,
     a_merge_is_undone_once,
@@ -112,7 +112,7 @@ async fn a_merge_replaces_both_records_and_moves_the_source_records(store: impl 
     );
 }
 
-async fn a_source_record_moved_by_a_merge_keeps_its_digest(store: impl Store) {
+async fn a_source_record_moved_by_a_merge_and_back_keeps_its_digest(store: impl Store) {
     let (survivor, absorbed) = (child(1), child(2));
     store
         .insert_children(&[survivor.clone(), absorbed.clone()])
@@ -124,18 +124,36 @@ async fn a_source_record_moved_by_a_merge_keeps_its_digest(store: impl Store) {
         .await
         .unwrap();
 
-    merge_held(&store, &survivor, &absorbed).await;
+    let (merge, s, a) = merge_held(&store, &survivor, &absorbed).await;
 
-    assert_eq!(
-        store.record_digest(moved).await.unwrap().as_deref(),
-        Some("what it said")
-    );
     let states = store
         .source_record_states(std::slice::from_ref(moved))
         .await
         .unwrap();
     assert_eq!(states[0].linked.map(|(id, _)| id), Some(survivor.id));
     assert_eq!(states[0].digest.as_deref(), Some("what it said"));
+
+    // Undone, the record goes back with it.
+    let back = |u: &ChildUpdate, stored| ChildUpdate {
+        child: u.previous.child.clone(),
+        previous: stored,
+    };
+    let restored = back(&s, store.child(merge.survivor).await.unwrap());
+    let unmerged = back(&a, store.child(merge.absorbed).await.unwrap());
+    let at = datetime!(2026-12-03 09:00 UTC);
+    store
+        .unmerge_children(merge.id, &restored, &unmerged, &[], at)
+        .await
+        .unwrap();
+    let states = store
+        .source_record_states(std::slice::from_ref(moved))
+        .await
+        .unwrap();
+    assert_eq!(states[0].linked.map(|(id, _)| id), Some(absorbed.id));
+    assert_eq!(
+        store.record_digest(moved).await.unwrap().as_deref(),
+        Some("what it said")
+    );
 }
 
 async fn a_stale_merge_writes_nothing(store: impl Store) {
