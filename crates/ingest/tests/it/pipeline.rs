@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_second_record_from_one_source_links_only_by_an_agreeing_identifier,
     a_record_like_one_waiting_for_review_waits_too,
     twins_listed_by_one_source_link_only_under_their_own_forenames,
+    a_record_deleted_and_sent_again_for_another_child_in_one_batch_moves_to_it,
 );
 
 const AT: OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
@@ -494,4 +495,42 @@ async fn twins_listed_by_one_source_link_only_under_their_own_forenames(store: i
         "{:?}",
         outcomes[1]
     );
+}
+
+async fn a_record_deleted_and_sent_again_for_another_child_in_one_batch_moves_to_it(
+    store: impl Store,
+) {
+    let importer = importer(&store);
+    let Outcome::New(first) = importer
+        .import(record("school-census", "S1"), AT)
+        .await
+        .unwrap()
+    else {
+        panic!("the first record makes a child");
+    };
+    let mut deleted = FeedRecord::new(record("school-census", "S1").source_record);
+    deleted.action = Action::Delete;
+    let mut another = record("school-census", "S1");
+    another.given_name = Some(Name::parse("Kwame").unwrap());
+    another.family_name = Some(Name::parse("Brathwaite").unwrap());
+    another.date_of_birth = Some(date!(2012 - 09 - 30));
+    another.gender = Some(Gender::Male);
+    another.nhs_number = None;
+    another.address = Some(address("BS1 4DJ"));
+
+    let outcomes = importer
+        .import_batch(&[deleted, another], AT)
+        .await
+        .unwrap();
+
+    let Outcome::New(second) = outcomes[1] else {
+        panic!("{outcomes:?}");
+    };
+    assert_ne!(second, first);
+    let linked = store
+        .child_by_source_record(&record("school-census", "S1").source_record)
+        .await
+        .unwrap();
+    let held = store.child_by_contactpoint_id(second).await.unwrap();
+    assert_eq!(linked, Some(held.child.id));
 }

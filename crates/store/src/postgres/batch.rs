@@ -161,11 +161,13 @@ pub(super) async fn apply_import(pg: &Postgres, writes: &ImportWrites) -> Result
     let now = writes.written_at.unwrap_or_else(crate::now);
     let mut tx = pg.pool.begin().await?;
     check_versions(&mut tx, &writes.updates).await?;
+    // Updates first: a record one of them takes from its child may be
+    // given to a new child in the same batch.
+    write_updates(&mut tx, &writes.updates, now).await?;
     if !writes.new_children.is_empty() {
         let rows = Rows::from_children(&writes.new_children)?;
         Postgres::insert_rows(&mut tx, &rows, now).await?;
     }
-    write_updates(&mut tx, &writes.updates, now).await?;
     // After the records' rows are written: a digest is kept in its record's.
     if !writes.digests.is_empty() {
         let d = &writes.digests;

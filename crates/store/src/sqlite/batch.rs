@@ -206,13 +206,15 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
     // cannot change before the batch is written.
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
     check_versions(&mut tx, &writes.updates).await?;
+    // Updates first: a record one of them takes from its child may be
+    // given to a new child in the same batch.
+    let changed = write_updates(&mut tx, &writes.updates, now, new_keys).await?;
     let mut added = Vec::new();
     if !writes.new_children.is_empty() {
         let rows = Rows::from_children(&writes.new_children)?;
         Sqlite::insert_rows(&mut tx, &rows, now, new_keys).await?;
         added = rows.search_keys;
     }
-    let changed = write_updates(&mut tx, &writes.updates, now, new_keys).await?;
     // After the records' rows are written: a digest is kept in its record's.
     if !writes.digests.is_empty() {
         let digests: Vec<(&str, &str, &str)> = writes
