@@ -79,6 +79,24 @@ async fn merge_held(
     (merge, s, a)
 }
 
+/// Both children of `merge` as they were before it, as an unmerge writes
+/// them back over what they are now.
+async fn as_before(
+    store: &impl Store,
+    merge: &Merge,
+    survivor: &ChildUpdate,
+    absorbed: &ChildUpdate,
+) -> (ChildUpdate, ChildUpdate) {
+    let back = |u: &ChildUpdate, stored| ChildUpdate {
+        child: u.previous.child.clone(),
+        previous: stored,
+    };
+    (
+        back(survivor, store.child(merge.survivor).await.unwrap()),
+        back(absorbed, store.child(merge.absorbed).await.unwrap()),
+    )
+}
+
 async fn a_merge_replaces_both_records_and_moves_the_source_records(store: impl Store) {
     let (merge, s, a) = merge_two(&store).await;
 
@@ -134,12 +152,7 @@ async fn a_source_record_moved_by_a_merge_and_back_keeps_its_digest(store: impl 
     assert_eq!(states[0].digest.as_deref(), Some("what it said"));
 
     // Undone, the record goes back with it.
-    let back = |u: &ChildUpdate, stored| ChildUpdate {
-        child: u.previous.child.clone(),
-        previous: stored,
-    };
-    let restored = back(&s, store.child(merge.survivor).await.unwrap());
-    let unmerged = back(&a, store.child(merge.absorbed).await.unwrap());
+    let (restored, unmerged) = as_before(&store, &merge, &s, &a).await;
     let at = datetime!(2026-12-03 09:00 UTC);
     store
         .unmerge_children(merge.id, &restored, &unmerged, &[], at)
@@ -211,12 +224,7 @@ async fn feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone
     );
     assert!(logged[0].0 < logged[1].0);
 
-    let back = |u: &ChildUpdate, stored| ChildUpdate {
-        child: u.previous.child.clone(),
-        previous: stored,
-    };
-    let survivor = back(&s, store.child(merge.survivor).await.unwrap());
-    let absorbed = back(&a, store.child(merge.absorbed).await.unwrap());
+    let (survivor, absorbed) = as_before(&store, &merge, &s, &a).await;
     let at = datetime!(2026-12-03 09:00 UTC);
     store
         .unmerge_children(merge.id, &survivor, &absorbed, &[logged[0].0], at)
@@ -240,12 +248,7 @@ async fn feed_records_applied_to_a_survivor_are_logged_until_the_merge_is_undone
 
 async fn a_merge_is_undone_once(store: impl Store) {
     let (merge, s, a) = merge_two(&store).await;
-    let back = |u: &ChildUpdate, stored| ChildUpdate {
-        child: u.previous.child.clone(),
-        previous: stored,
-    };
-    let survivor = back(&s, store.child(merge.survivor).await.unwrap());
-    let absorbed = back(&a, store.child(merge.absorbed).await.unwrap());
+    let (survivor, absorbed) = as_before(&store, &merge, &s, &a).await;
     let at = datetime!(2026-12-03 09:00 UTC);
     store
         .unmerge_children(merge.id, &survivor, &absorbed, &[], at)
