@@ -27,8 +27,10 @@ pub(super) fn log_file(database: &Path) -> PathBuf {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Checkpoint {
     /// Copied back, and started again from the top by the next write once
-    /// the readers have left it; they are waited for half a second, so that
-    /// an import is not held up behind a search server's readers.
+    /// the readers have left it. They are waited for up to 5 s: at national
+    /// scale an import reads a batch for a second or more, and with half a
+    /// second the log was never started again and grew to 23 GB; a search
+    /// server's readers leave within milliseconds.
     Restart,
     /// Copied back and its file emptied, if no reader is in it; none is
     /// waited for.
@@ -44,7 +46,7 @@ impl Sqlite {
         conn.close_on_drop();
         let (patience, checkpoint) = match how {
             Checkpoint::Restart => (
-                "PRAGMA busy_timeout = 500",
+                "PRAGMA busy_timeout = 5000",
                 "PRAGMA wal_checkpoint(RESTART)",
             ),
             Checkpoint::Truncate => ("PRAGMA busy_timeout = 0", "PRAGMA wal_checkpoint(TRUNCATE)"),
