@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use contactpoint_store::testing;
 
-use crate::{contactpoint, register_school_census, stderr};
+use crate::{contactpoint, import_school_census_args, register_school_census, stderr};
 
 /// `--data-dir DIR` or `--database-url URL`.
 fn database_args(database: &str) -> [&str; 2] {
@@ -20,17 +20,9 @@ fn database_args(database: &str) -> [&str; 2] {
 
 fn import_args<'a>(database: &'a str, feed: &'a Path, report: &'a Path) -> Vec<&'a str> {
     let mut args = database_args(database).to_vec();
-    args.extend([
-        "import",
-        "--source",
-        "school-census",
-        feed.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        // Small batches, so that a kill finds some written and some not.
-        "--batch",
-        "250",
-    ]);
+    args.extend(import_school_census_args(feed, report));
+    // Small batches, so that a kill finds some written and some not.
+    args.extend(["--batch", "250"]);
     args
 }
 

@@ -23,6 +23,21 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `import` of `feed` as the school census, its report to `report`.
+pub fn import_school_census_args<'a>(
+    feed: &'a std::path::Path,
+    report: &'a std::path::Path,
+) -> [&'a str; 6] {
+    [
+        "import",
+        "--source",
+        "school-census",
+        feed.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]
+}
+
 /// Registers the generator's school census as a CSV source with `mapping`,
 /// in the database `database` names (`--data-dir DIR` or `--database-url URL`).
 pub fn register_school_census(database: [&str; 2], mapping: &std::path::Path) {

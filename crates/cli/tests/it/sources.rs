@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{contactpoint, register_school_census, stderr};
+use crate::{contactpoint, import_school_census_args, register_school_census, stderr};
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -39,14 +39,7 @@ fn generated(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
 /// Imports `feed` as the school census into the database in `db`, with
 /// `extra` arguments; returns the report.
 fn import_school_census(db: &Path, feed: &Path, report: &Path, extra: &[&str]) -> String {
-    let mut args = vec![
-        "import",
-        "--source",
-        "school-census",
-        feed.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-    ];
+    let mut args = import_school_census_args(feed, report).to_vec();
     args.extend_from_slice(extra);
     let output = in_dir(db, &args);
     assert!(output.status.success(), "{}", stderr(&output));
