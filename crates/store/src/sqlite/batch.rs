@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::held::{KeyChanges, NewKeys};
-use super::{ROWS_PER_STATEMENT, Sqlite};
+use super::{ROWS_PER_STATEMENT, Sqlite, their_rows};
 use crate::record::{
     Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
@@ -87,15 +87,26 @@ pub(super) async fn source_record_states(
         return Ok(Vec::new());
     }
     let json = records_json(records)?;
+    let rows = sqlite.source_index.lookup_json(
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.source.as_str(), r.record.as_str())),
+    )?;
     let mut conn = sqlite.pool.acquire().await?;
-    let states: Vec<SourceStateRow> = sqlx::query_as(
-        "SELECT q.key AS idx, s.child_id, c.contactpoint_id, s.digest FROM json_each(?1) q \
-         LEFT JOIN source_records s ON s.source = q.value ->> 0 AND s.record_id = q.value ->> 1 \
-         LEFT JOIN children c ON c.id = s.child_id",
-    )
-    .bind(&json)
-    .fetch_all(&mut *conn)
-    .await?;
+    let states: Vec<SourceStateRow> = match rows {
+        None => Vec::new(),
+        Some(rows) => {
+            sqlx::query_as(concat!(
+                "SELECT q.value ->> 0 AS idx, s.child_id, c.contactpoint_id, s.digest FROM ",
+                their_rows!(),
+                " JOIN children c ON c.id = s.child_id"
+            ))
+            .bind(rows)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
     let reviews: Vec<OpenReviewRow> = sqlx::query_as(
         "SELECT q.key AS idx, c.contactpoint_id AS candidate_contactpoint_id, r.id, r.source, \
          r.record_id, r.record, r.candidate_id, r.probability, r.evidence, r.received_at, r.status \
@@ -205,6 +216,7 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
     // IMMEDIATE takes the write lock before reading the versions, so they
     // cannot change before the batch is written.
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let read_to = sqlite.source_index.catch_up()?;
     check_versions(&mut tx, &writes.updates).await?;
     // Updates first: a record one of them takes from its child may be
     // given to a new child in the same batch.
@@ -215,21 +227,9 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
         Sqlite::insert_rows(&mut tx, &rows, now, new_keys).await?;
         added = rows.search_keys;
     }
+    let added_records = sqlite.source_index.check_added(&mut tx, read_to).await?;
     // After the records' rows are written: a digest is kept in its record's.
-    if !writes.digests.is_empty() {
-        let digests: Vec<(&str, &str, &str)> = writes
-            .digests
-            .iter()
-            .map(|(r, digest)| (r.source.as_str(), r.record.as_str(), digest.as_str()))
-            .collect();
-        sqlx::query(
-            "UPDATE source_records SET digest = t.value ->> 2 FROM json_each(?1) AS t \
-             WHERE source = t.value ->> 0 AND record_id = t.value ->> 1",
-        )
-        .bind(serde_json::to_string(&digests)?)
-        .execute(&mut *tx)
-        .await?;
-    }
+    write_digests(sqlite, &mut tx, &writes.digests, &added_records).await?;
     for chunk in writes.reviews.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::new(
             "INSERT INTO reviews (id, source, record_id, record, candidate_id, probability, \
@@ -263,6 +263,46 @@ pub(super) async fn apply_import(sqlite: &Sqlite, writes: &ImportWrites) -> Resu
         sqlite.merge_held_keys().await?;
     }
     sqlite.keep_log_short().await;
+    Ok(())
+}
+
+/// Each record's digest into its row: one this write added, or one before.
+async fn write_digests(
+    sqlite: &Sqlite,
+    conn: &mut SqliteConnection,
+    digests: &[(SourceRecordRef, String)],
+    added: &std::collections::HashMap<(String, String), i64>,
+) -> Result<()> {
+    if digests.is_empty() {
+        return Ok(());
+    }
+    let (new, before): (Vec<_>, Vec<_>) = digests.iter().partition(|(r, _)| {
+        added.contains_key(&(r.source.to_string(), r.record.to_string()))
+    });
+    let earlier = sqlite.source_index.rows_of(
+        before
+            .iter()
+            .map(|(r, _)| (r.source.as_str(), r.record.as_str())),
+    )?;
+    let mut rows: Vec<(&str, i64, &str, &str)> = Vec::with_capacity(digests.len());
+    for (r, digest) in new {
+        if let Some(&seq) = added.get(&(r.source.to_string(), r.record.to_string())) {
+            rows.push((digest, seq, r.source.as_str(), r.record.as_str()));
+        }
+    }
+    for ((r, digest), seqs) in before.into_iter().zip(earlier) {
+        for seq in seqs {
+            rows.push((digest, seq, r.source.as_str(), r.record.as_str()));
+        }
+    }
+    sqlx::query(
+        "UPDATE source_records SET digest = q.value ->> 0 FROM json_each(?1) q \
+         WHERE source_records.seq = q.value ->> 1 AND source_records.source = q.value ->> 2 \
+         AND source_records.record_id = q.value ->> 3",
+    )
+    .bind(serde_json::to_string(&rows)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -373,14 +413,22 @@ pub(super) async fn write_updates(
         }
     }
     if !changes.removed_source_records.is_empty() {
-        let pairs: Vec<(&str, &str)> = changes
+        let pairs: Vec<(&str, &str, String)> = changes
             .removed_source_records
             .iter()
-            .map(|r| (r.source.as_str(), r.record_id.as_str()))
+            .map(|r| {
+                (
+                    r.source.as_str(),
+                    r.record_id.as_str(),
+                    r.child_id.simple().to_string(),
+                )
+            })
             .collect();
+        // Found through their children: the table has no index by record.
         sqlx::query(
-            "DELETE FROM source_records WHERE (source, record_id) IN \
-             (SELECT value ->> 0, value ->> 1 FROM json_each(?1))",
+            "DELETE FROM source_records WHERE seq IN (SELECT s.seq FROM json_each(?1) t \
+             JOIN source_records s ON s.child_id = unhex(t.value ->> 2) \
+             AND s.source = t.value ->> 0 AND s.record_id = t.value ->> 1)",
         )
         .bind(serde_json::to_string(&pairs)?)
         .execute(&mut *conn)
@@ -398,11 +446,16 @@ pub(super) async fn write_updates(
                 )
             })
             .collect();
+        // A record moves between two of the children updated: found
+        // through them, as the table has no index by record.
         sqlx::query(
             "UPDATE source_records SET child_id = unhex(t.value ->> 2) FROM json_each(?1) AS t \
-             WHERE source = t.value ->> 0 AND record_id = t.value ->> 1",
+             WHERE source_records.seq IN (SELECT seq FROM source_records \
+             WHERE child_id IN (SELECT unhex(value) FROM json_each(?2))) \
+             AND source_records.source = t.value ->> 0 AND source_records.record_id = t.value ->> 1",
         )
         .bind(serde_json::to_string(&moved)?)
+        .bind(ids_json(updates.iter().map(|u| u.child.id.as_uuid()))?)
         .execute(&mut *conn)
         .await?;
     }

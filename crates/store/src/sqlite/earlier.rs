@@ -81,3 +81,46 @@ async fn the_digests_move_into_their_records_rows() {
     );
     assert_eq!(store.child(held.id).await.unwrap().child, held);
 }
+
+/// Source records an earlier release kept under their ids are found as
+/// before in the rows kept in order, digests and all, and the next record
+/// and a record taken twice are told apart.
+#[tokio::test]
+async fn source_records_are_found_once_kept_in_arrival_order() {
+    use crate::{Error, Store};
+    use crate::testing::fixtures::child;
+
+    let dir = tempfile::tempdir().unwrap();
+    let held = [child(1), child(2)];
+    let (url, pool) = holding(dir.path(), "20261202000014", &held).await;
+    let record = &held[1].source_records[0];
+    sqlx::query("UPDATE source_records SET digest = ? WHERE source = ? AND record_id = ?")
+        .bind("what it said")
+        .bind(record.source.as_str())
+        .bind(record.record.as_str())
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = Sqlite::open(&url).await.unwrap();
+    let next = child(3);
+    store
+        .insert_children(std::slice::from_ref(&next))
+        .await
+        .unwrap();
+    let mut taker = child(4);
+    taker.source_records = held[0].source_records.clone();
+    let taken = store.insert_children(&[taker]).await;
+
+    for stored in [&held[0], &held[1], &next] {
+        let found = store.child_by_source_record(&stored.source_records[0]);
+        assert_eq!(found.await.unwrap(), Some(stored.id));
+    }
+    assert_eq!(
+        store.record_digest(record).await.unwrap().as_deref(),
+        Some("what it said")
+    );
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    assert_eq!(store.child(held[1].id).await.unwrap().child, held[1]);
+}

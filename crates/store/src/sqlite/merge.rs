@@ -17,8 +17,10 @@ pub(super) async fn merge_children(
 ) -> Result<()> {
     let updates = [survivor.clone(), absorbed.clone()];
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let read_to = sqlite.source_index.catch_up()?;
     batch::check_versions(&mut tx, &updates).await?;
     batch::write_updates(&mut tx, &updates, merge.merged_at, NewKeys::Indexed).await?;
+    sqlite.source_index.check_added(&mut tx, read_to).await?;
     sqlx::query(
         "INSERT INTO merges (id, survivor_id, absorbed_id, survivor_version, absorbed_version, \
          merged_at, log_from) \
@@ -46,6 +48,7 @@ pub(super) async fn unmerge_children(
 ) -> Result<()> {
     let updates = [survivor.clone(), absorbed.clone()];
     let mut tx = sqlite.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let read_to = sqlite.source_index.catch_up()?;
     let closed = sqlx::query("UPDATE merges SET undone_at = ? WHERE id = ? AND undone_at IS NULL")
         .bind(at)
         .bind(id.as_uuid())
@@ -56,6 +59,7 @@ pub(super) async fn unmerge_children(
     }
     batch::check_versions(&mut tx, &updates).await?;
     batch::write_updates(&mut tx, &updates, at, NewKeys::Indexed).await?;
+    sqlite.source_index.check_added(&mut tx, read_to).await?;
     let survivor_id = survivor.child.id.as_uuid();
     sqlx::query(
         "DELETE FROM merge_updates WHERE survivor_id = ?1 AND (seq IN (SELECT value FROM \

@@ -33,6 +33,7 @@ mod held;
 mod insert;
 mod merge;
 mod reader;
+mod source_index;
 mod wal;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -40,11 +41,23 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// SQLite allows 32,766 bound values per statement; stay well inside it.
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
+/// The source records' rows among those `?1` names (as
+/// [`source_index::SourceIndex::lookup_json`] gives them, each with its
+/// tag as `q.value ->> 0`) that are the records, as `s`.
+macro_rules! their_rows {
+    () => {
+        "json_each(?1) q JOIN source_records s ON s.seq = q.value ->> 1 \
+         AND s.source = q.value ->> 2 AND s.record_id = q.value ->> 3"
+    };
+}
+pub(super) use their_rows;
+
 #[derive(Clone)]
 pub struct Sqlite {
     pub(crate) pool: SqlitePool,
     readers: Arc<reader::Readers>,
     held: Arc<held::Held>,
+    source_index: Arc<source_index::SourceIndex>,
     log_file: Arc<std::path::PathBuf>,
 }
 
@@ -107,10 +120,21 @@ impl Sqlite {
         MIGRATOR.run(&pool).await?;
         Ok(Self {
             pool,
+            source_index: Arc::new(source_index::SourceIndex::new(readers.clone())),
             readers,
             held: Arc::default(),
             log_file,
         })
+    }
+
+    /// The rows that may be the record's, for [`their_rows`]; none when the
+    /// record was never seen.
+    fn source_row_json(&self, record: &SourceRecordRef) -> Result<Option<String>> {
+        self.source_index.lookup_json(std::iter::once((
+            0,
+            record.source.as_str(),
+            record.record.as_str(),
+        )))
     }
 
     /// The child's versions from `first` on, rebuilt from it as read: the
@@ -208,8 +232,10 @@ impl Store for Sqlite {
     #[instrument(skip_all, fields(count = children.len()))]
     async fn insert_children(&self, children: &[Child]) -> Result<()> {
         let rows = Rows::from_children(children)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let read_to = self.source_index.catch_up()?;
         Self::insert_rows(&mut tx, &rows, crate::now(), held::NewKeys::Indexed).await?;
+        self.source_index.check_added(&mut tx, read_to).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -217,10 +243,12 @@ impl Store for Sqlite {
     #[instrument(skip_all, fields(count = children.len()))]
     async fn bulk_insert_children(&self, children: &[Child]) -> Result<()> {
         let rows = Rows::from_children(children)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let read_to = self.source_index.catch_up()?;
         Self::insert_children_rows(&mut tx, &rows, crate::now()).await?;
         Self::hold_search_keys(&mut tx, &rows.search_keys, false).await?;
         Self::insert_parts(&mut tx, &rows).await?;
+        self.source_index.check_added(&mut tx, read_to).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -266,11 +294,15 @@ impl Store for Sqlite {
 
     #[instrument(skip_all)]
     async fn child_by_source_record(&self, record: &SourceRecordRef) -> Result<Option<ChildId>> {
-        let uuid: Option<Uuid> = sqlx::query_scalar(
-            "SELECT child_id FROM source_records WHERE source = ? AND record_id = ?",
-        )
-        .bind(record.source.as_str())
-        .bind(record.record.as_str())
+        let Some(rows) = self.source_row_json(record)? else {
+            return Ok(None);
+        };
+        let uuid: Option<Uuid> = sqlx::query_scalar(concat!(
+            "SELECT s.child_id FROM ",
+            their_rows!(),
+            " LIMIT 1"
+        ))
+        .bind(rows)
         .fetch_optional(&self.pool)
         .await?;
         Ok(uuid.map(ChildId::from_uuid))
@@ -283,6 +315,7 @@ impl Store for Sqlite {
         // IMMEDIATE takes the write lock before reading, so a concurrent
         // writer waits instead of failing on lock upgrade.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let read_to = self.source_index.catch_up()?;
         let current = Self::load(&mut tx, id).await?;
         if current.version != expected_version {
             return Err(Error::Conflict("version".into()));
@@ -298,6 +331,7 @@ impl Store for Sqlite {
             held::NewKeys::Indexed,
         )
         .await?;
+        self.source_index.check_added(&mut tx, read_to).await?;
         tx.commit().await?;
         Ok(expected_version + 1)
     }
@@ -457,23 +491,28 @@ impl Store for Sqlite {
 
     #[instrument(skip_all)]
     async fn record_digest(&self, record: &SourceRecordRef) -> Result<Option<String>> {
-        let digest: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT digest FROM source_records WHERE source = ? AND record_id = ?",
-        )
-        .bind(record.source.as_str())
-        .bind(record.record.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let Some(rows) = self.source_row_json(record)? else {
+            return Ok(None);
+        };
+        let digest: Option<Option<String>> =
+            sqlx::query_scalar(concat!("SELECT s.digest FROM ", their_rows!(), " LIMIT 1"))
+                .bind(rows)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(digest.flatten())
     }
 
     #[instrument(skip_all)]
     async fn set_record_digest(&self, record: &SourceRecordRef, digest: &str) -> Result<()> {
-        let updated = sqlx::query(
-            "UPDATE source_records SET digest = ?3 WHERE source = ?1 AND record_id = ?2",
-        )
-        .bind(record.source.as_str())
-        .bind(record.record.as_str())
+        let Some(rows) = self.source_row_json(record)? else {
+            return Err(Error::NotFound);
+        };
+        let updated = sqlx::query(concat!(
+            "UPDATE source_records SET digest = ?2 WHERE seq IN (SELECT s.seq FROM ",
+            their_rows!(),
+            ")"
+        ))
+        .bind(rows)
         .bind(digest)
         .execute(&self.pool)
         .await?;

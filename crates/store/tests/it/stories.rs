@@ -18,6 +18,7 @@ crate::conformance!(
     every_version_reads_as_it_was_after_later_updates,
     a_stale_update_is_refused_and_changes_nothing,
     a_batch_with_a_duplicate_is_refused_whole,
+    a_source_record_of_one_child_is_refused_for_another,
     a_large_batch_is_stored_and_counted,
     size_on_disk_grows_with_the_data,
     a_misspelt_query_with_a_swapped_date_finds_its_child,
@@ -176,6 +177,31 @@ async fn a_batch_with_a_duplicate_is_refused_whole(store: impl Store) {
 
     assert!(matches!(result, Err(Error::Conflict(_))), "{result:?}");
     assert_eq!(store.count_children().await.unwrap(), 1);
+}
+
+async fn a_source_record_of_one_child_is_refused_for_another(store: impl Store) {
+    let first = child(20);
+    store
+        .insert_children(std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    let mut taker = child(21);
+    taker.source_records = first.source_records.clone();
+    let (mut twice, mut again) = (child(22), child(23));
+    again.source_records = twice.source_records.clone();
+    twice.source_records.push(child(24).source_records[0].clone());
+
+    let taken = store.insert_children(&[child(25), taker]).await;
+    let doubled = store.insert_children(&[twice, again]).await;
+
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    assert!(matches!(doubled, Err(Error::Conflict(_))), "{doubled:?}");
+    assert_eq!(store.count_children().await.unwrap(), 1);
+    let record = &first.source_records[0];
+    assert_eq!(
+        store.child_by_source_record(record).await.unwrap(),
+        Some(first.id)
+    );
 }
 
 async fn a_large_batch_is_stored_and_counted(store: impl Store) {
