@@ -339,19 +339,17 @@ impl<S: Store> Importer<'_, S> {
             let query = link::profile(record);
             let model = self.model_for(p);
             // A child the batch knows better is weighed as it knows it.
-            let mut scored: Vec<(f64, LinkCandidate)> = found
+            // Scored by reference, and only the best copied.
+            let mut scored: Vec<(f64, &LinkCandidate)> = found
                 .iter()
                 .filter(|c| !batch.supersedes_store(c.child))
                 .take(CANDIDATES)
-                .map(|c| {
-                    let weight = link::score(&model, record, &query, c, p.tf()).weight;
-                    (weight, c.clone())
-                })
+                .map(|c| (link::score(&model, record, &query, c, p.tf()).weight, c))
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             scored.truncate(BEST);
             wanted.extend(scored.first().map(|(_, c)| c.child));
-            p.scored = scored;
+            p.scored = scored.into_iter().map(|(w, c)| (w, c.clone())).collect();
         }
         let wanted: Vec<ChildId> = wanted.into_iter().collect();
         let unread: Vec<ChildId> = wanted

@@ -276,9 +276,9 @@ async fn write_digests(
     if digests.is_empty() {
         return Ok(());
     }
-    let (new, before): (Vec<_>, Vec<_>) = digests.iter().partition(|(r, _)| {
-        added.contains_key(&(r.source.to_string(), r.record.to_string()))
-    });
+    let (new, before): (Vec<_>, Vec<_>) = digests
+        .iter()
+        .partition(|(r, _)| added.contains_key(&(r.source.to_string(), r.record.to_string())));
     let earlier = sqlite.source_index.rows_of(
         before
             .iter()

@@ -87,8 +87,8 @@ async fn the_digests_move_into_their_records_rows() {
 /// and a record taken twice are told apart.
 #[tokio::test]
 async fn source_records_are_found_once_kept_in_arrival_order() {
-    use crate::{Error, Store};
     use crate::testing::fixtures::child;
+    use crate::{Error, Store};
 
     let dir = tempfile::tempdir().unwrap();
     let held = [child(1), child(2)];

@@ -189,7 +189,9 @@ async fn a_source_record_of_one_child_is_refused_for_another(store: impl Store) 
     taker.source_records = first.source_records.clone();
     let (mut twice, mut again) = (child(22), child(23));
     again.source_records = twice.source_records.clone();
-    twice.source_records.push(child(24).source_records[0].clone());
+    twice
+        .source_records
+        .push(child(24).source_records[0].clone());
 
     let taken = store.insert_children(&[child(25), taker]).await;
     let doubled = store.insert_children(&[twice, again]).await;
