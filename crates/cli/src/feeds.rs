@@ -8,7 +8,8 @@ use contactpoint_domain::{
     Coverage, CredentialHash, FeedFormat, Label, RecordField, Source, SourceId,
 };
 use contactpoint_ingest::{
-    Importer, Registry, ReportLine, Summary, open_feed, random_contactpoint_id, received_now,
+    Importer, Registry, ReportLine, Summary, open_feed, random_contactpoint_id, read_ahead,
+    received_now,
 };
 use contactpoint_linkage::{Estimate, Model};
 
@@ -188,7 +189,8 @@ pub async fn import<S: Store>(
         let bar = bytes_progress_bar(bytes, feed.source);
         let input = decompressed(bar.wrap_read(file))
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let records = open_feed(source, input)?;
+        let records = read_ahead(open_feed(source, input)?)
+            .context("cannot start a thread to read the feed")?;
         let counts = importer
             .import_all(records, received_now(), |line| each(source, &line))
             .await

@@ -12,6 +12,7 @@ mod import;
 mod link;
 pub mod mapping;
 mod merge;
+mod read_ahead;
 mod record;
 mod report;
 mod stream;
@@ -28,6 +29,7 @@ pub use import::{
 pub use link::{Decision, LinkCandidate, Thresholds, decide, profile};
 pub use mapping::{CarerColumns, ChildColumns, CsvMapping, MappingError, ServiceColumns};
 pub use merge::{MergeError, Merged, Side, Unmerged, absorb, merge_children, unmerge};
+pub use read_ahead::{ReadAhead, read_ahead};
 pub use record::{Action, FeedRecord, Rejection};
 pub use report::{REPORT_HEADER, ReportLine, Summary};
 pub use survivorship::{Authority, NoAuthority, apply, new_child};

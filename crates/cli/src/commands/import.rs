@@ -11,7 +11,9 @@ use crate::feed_file::decompressed;
 use crate::load::bytes_progress_bar;
 use anyhow::{Context, bail};
 use contactpoint_domain::SourceId;
-use contactpoint_ingest::{Importer, REPORT_HEADER, Registry, Thresholds, open_feed, received_now};
+use contactpoint_ingest::{
+    Importer, REPORT_HEADER, Registry, Thresholds, open_feed, read_ahead, received_now,
+};
 use contactpoint_store::{Error, Store};
 
 use crate::database::{Database, DatabaseArgs, with_store};
@@ -106,6 +108,7 @@ async fn import<S: Store>(store: &S, args: Args) -> anyhow::Result<()> {
     .with_context(|| format!("cannot read the feed {}", args.file.display()))?;
     let records = open_feed(&source, input)
         .with_context(|| format!("{} cannot be imported as source {id}", args.file.display()))?;
+    let records = read_ahead(records).context("cannot start a thread to read the feed")?;
     let report_path = args
         .report
         .clone()

@@ -6,8 +6,8 @@ use contactpoint_domain::Child;
 use uuid::Uuid;
 
 use super::{
-    MatchFields, Rows, SearchKeyRow, SourceRecordRow, child_search_keys, count_names,
-    profile_row, searchable, summary_row,
+    MatchFields, Rows, SearchKeyRow, SourceRecordRow, child_search_keys, count_names, profile_row,
+    searchable, summary_row,
 };
 use crate::Result;
 
