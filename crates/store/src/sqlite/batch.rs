@@ -276,30 +276,26 @@ async fn write_digests(
     if digests.is_empty() {
         return Ok(());
     }
-    let (new, before): (Vec<_>, Vec<_>) = digests
-        .iter()
-        .partition(|(r, _)| added.contains_key(&(r.source.to_string(), r.record.to_string())));
-    let earlier = sqlite.source_index.rows_of(
-        before
-            .iter()
-            .map(|(r, _)| (r.source.as_str(), r.record.as_str())),
-    )?;
     let mut rows: Vec<(&str, i64, &str, &str)> = Vec::with_capacity(digests.len());
-    for (r, digest) in new {
-        if let Some(&seq) = added.get(&(r.source.to_string(), r.record.to_string())) {
-            rows.push((digest, seq, r.source.as_str(), r.record.as_str()));
+    let mut before = Vec::new();
+    for (r, digest) in digests {
+        let (source, record) = (r.source.as_str(), r.record.as_str());
+        match added.get(&(source.to_owned(), record.to_owned())) {
+            Some(&seq) => rows.push((digest, seq, source, record)),
+            None => before.push((digest.as_str(), source, record)),
         }
     }
-    for ((r, digest), seqs) in before.into_iter().zip(earlier) {
-        for seq in seqs {
-            rows.push((digest, seq, r.source.as_str(), r.record.as_str()));
-        }
+    let earlier = sqlite
+        .source_index
+        .rows_of(before.iter().map(|&(_, source, record)| (source, record)))?;
+    for ((digest, source, record), seqs) in before.into_iter().zip(earlier) {
+        rows.extend(seqs.into_iter().map(|seq| (digest, seq, source, record)));
     }
-    sqlx::query(
-        "UPDATE source_records SET digest = q.value ->> 0 FROM json_each(?1) q \
-         WHERE source_records.seq = q.value ->> 1 AND source_records.source = q.value ->> 2 \
-         AND source_records.record_id = q.value ->> 3",
-    )
+    sqlx::query(concat!(
+        "UPDATE source_records SET digest = q.value ->> 0 FROM (SELECT s.seq, q.value FROM ",
+        their_rows!(),
+        ") q WHERE source_records.seq = q.seq"
+    ))
     .bind(serde_json::to_string(&rows)?)
     .execute(&mut *conn)
     .await?;

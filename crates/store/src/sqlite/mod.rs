@@ -99,8 +99,8 @@ impl Sqlite {
             .busy_timeout(Duration::from_secs(10))
             // Pages of 4 KiB, SQLite's own: an import rewrites a page of each
             // of several indexes for every child it updates, wherever that
-            // child's rows are, and with 16 KiB pages four times as much was
-            // written. A 256 MiB page cache keeps the indexes' upper levels
+            // child's rows are, and a larger page is that much more to write.
+            // A 256 MiB page cache keeps the indexes' upper levels
             // in memory. The page size applies only to a new database.
             // Reads go through a memory map
             // (up to 1 TiB, far beyond a national database): every
