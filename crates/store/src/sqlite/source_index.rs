@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::SqliteConnection;
 
 use super::reader::Readers;
+use super::their_rows;
 use crate::{Error, Result};
 
 /// The hashes are already hashes: the map uses them as they are.
@@ -157,21 +158,31 @@ impl SourceIndex {
 
     /// As [`SourceIndex::rows_of`], after reading what was committed since
     /// last time; as JSON `[[tag, seq, source, record id], ...]` for
-    /// `json_each`, one element per row that may be the record.
+    /// [`their_rows`], one element per row that may be the record.
     pub(super) fn lookup_json<'a, T: serde::Serialize + Copy>(
         &self,
         records: impl IntoIterator<Item = (T, &'a str, &'a str)>,
     ) -> Result<Option<String>> {
         self.catch_up()?;
-        let records: Vec<(T, &str, &str)> = records.into_iter().collect();
-        let seqs = self.rows_of(records.iter().map(|&(_, s, r)| (s, r)))?;
-        let wanted: Vec<(T, i64, &str, &str)> = records
-            .iter()
-            .zip(&seqs)
-            .flat_map(|(&(tag, source, record), seqs)| {
-                seqs.iter().map(move |&seq| (tag, seq, source, record))
-            })
-            .collect();
+        self.wanted_json(records, |_| true)
+    }
+
+    /// The rows read so far that `keep` keeps and that may be the records',
+    /// as [`SourceIndex::lookup_json`] gives them.
+    fn wanted_json<'a, T: serde::Serialize + Copy>(
+        &self,
+        records: impl IntoIterator<Item = (T, &'a str, &'a str)>,
+        keep: impl Fn(i64) -> bool,
+    ) -> Result<Option<String>> {
+        let rows = self.rows()?;
+        let mut wanted = Vec::new();
+        for (tag, source, record) in records {
+            for &seq in rows.of(self.hash(source, record)) {
+                if keep(seq) {
+                    wanted.push((tag, seq, source, record));
+                }
+            }
+        }
         Ok(match wanted.is_empty() {
             true => None,
             false => Some(serde_json::to_string(&wanted)?),
@@ -199,43 +210,18 @@ impl SourceIndex {
                 return Err(duplicate());
             }
         }
-        let earlier = self.lookup_earlier(by_record.keys(), read_to)?;
-        if let Some(earlier) = earlier {
-            let taken: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM json_each(?1) q JOIN source_records s \
-                 ON s.seq = q.value ->> 1 AND s.source = q.value ->> 2 \
-                 AND s.record_id = q.value ->> 3)",
-            )
-            .bind(earlier)
-            .fetch_one(&mut *conn)
-            .await?;
+        let records = by_record.keys().map(|(s, r)| (0, s.as_str(), r.as_str()));
+        if let Some(earlier) = self.wanted_json(records, |seq| seq <= read_to)? {
+            let taken: bool =
+                sqlx::query_scalar(concat!("SELECT EXISTS (SELECT 1 FROM ", their_rows!(), ")"))
+                    .bind(earlier)
+                    .fetch_one(&mut *conn)
+                    .await?;
             if taken {
                 return Err(duplicate());
             }
         }
         Ok(by_record)
-    }
-
-    /// The rows up to `read_to` that may hold these records, as
-    /// [`SourceIndex::lookup_json`] gives them, without reading on.
-    fn lookup_earlier<'a>(
-        &self,
-        records: impl Iterator<Item = &'a (String, String)>,
-        read_to: i64,
-    ) -> Result<Option<String>> {
-        let rows = self.rows()?;
-        let mut wanted = Vec::new();
-        for (source, record) in records {
-            for &seq in rows.of(self.hash(source, record)) {
-                if seq <= read_to {
-                    wanted.push((0, seq, source.as_str(), record.as_str()));
-                }
-            }
-        }
-        Ok(match wanted.is_empty() {
-            true => None,
-            false => Some(serde_json::to_string(&wanted)?),
-        })
     }
 }
 
