@@ -353,42 +353,37 @@ pub(super) async fn write_updates(
         });
         q.build().execute(&mut *conn).await?;
     }
-    // One statement for every child, its values as one JSON array of rows:
-    // a statement per child cost more in handing it to SQLite than in
-    // running it. The ContactPoint identifier never changes, and is left
-    // out: SQLite rewrites an index entry whenever its column is assigned,
-    // even to the value it had.
-    let values: Vec<serde_json::Value> = rows
-        .children
-        .iter()
-        .map(|r| {
-            serde_json::json!([
-                r.id.simple().to_string(),
-                r.status,
-                r.shielded,
-                r.family_name,
-                r.given_name,
-                r.date_of_birth.to_string(),
-                r.gender,
-                r.postcode,
-                r.nhs_number,
-                r.upn,
-                r.identity,
-            ])
-        })
-        .collect();
-    sqlx::query(
-        "UPDATE children SET version = version + 1, status = t.value ->> 1, \
-         shielded = t.value ->> 2, family_name = t.value ->> 3, given_name = t.value ->> 4, \
-         date_of_birth = t.value ->> 5, gender = t.value ->> 6, postcode = t.value ->> 7, \
-         nhs_number = t.value ->> 8, upn = t.value ->> 9, identity = t.value ->> 10, \
-         updated_at = ?2 \
-         FROM json_each(?1) AS t WHERE children.id = unhex(t.value ->> 0)",
-    )
-    .bind(serde_json::Value::Array(values).to_string())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    // A statement per few hundred children, their values bound as rows of
+    // a VALUES list: a statement per child cost more in handing it to
+    // SQLite than in running it, and one JSON array of every row, parsed
+    // again for each column it yields, cost 40 us a child (bench linkage,
+    // 30,000 children). The ContactPoint identifier never changes, and is
+    // left out: SQLite rewrites an index entry whenever its column is
+    // assigned, even to the value it had.
+    for chunk in rows.children.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::new(
+            "UPDATE children SET version = version + 1, status = t.column2, \
+             shielded = t.column3, family_name = t.column4, given_name = t.column5, \
+             date_of_birth = t.column6, gender = t.column7, postcode = t.column8, \
+             nhs_number = t.column9, upn = t.column10, identity = t.column11, updated_at = ",
+        );
+        q.push_bind(now).push(" FROM (");
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(r.id)
+                .push_bind(r.status)
+                .push_bind(r.shielded)
+                .push_bind(&r.family_name)
+                .push_bind(&r.given_name)
+                .push_bind(r.date_of_birth)
+                .push_bind(r.gender)
+                .push_bind(&r.postcode)
+                .push_bind(&r.nhs_number)
+                .push_bind(&r.upn)
+                .push_bind(&r.identity);
+        });
+        q.push(") AS t WHERE children.id = t.column1");
+        q.build().execute(&mut *conn).await?;
+    }
     for (delete, ids) in [
         (
             "DELETE FROM carers WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
