@@ -136,20 +136,27 @@ pub fn score(
 /// different forename (not a typo, not a nickname), which is what tells
 /// twins apart when surname, date of birth, address and carers agree; a
 /// date of birth that differs beyond a slip (not swapped, not one digit),
-/// or a different gender, which is what tells apart siblings given the
-/// same or a like-sounding name, since a household shares surname and
-/// address and so looks, field by field, like one child; and a different
-/// NHS number or UPN, which two records of one child should not have,
-/// however much else agrees. An NHS number or UPN that agrees outweighs
-/// all of these but the other identifier differing: siblings never share
-/// one.
+/// or a different gender, which is what tells apart siblings given a
+/// like-sounding name, since a household shares surname and address and
+/// so looks, field by field, like one child; and a different NHS number
+/// or UPN, which two records of one child should not have, however much
+/// else agrees. Siblings are not given one forename, so beside the same
+/// forename a date in the same year is a slip, not a sibling (at a
+/// million children, 385 records so sent to review were all the child
+/// named). An NHS number or UPN that agrees outweighs all of these but the
+/// other identifier differing: siblings never share one.
 fn needs_a_person(score: &Score) -> bool {
     let identified = identified(score);
+    let forename_exact = level(score, Field::Forename) == Some("exact");
     score.evidence.iter().any(|e| match e.field {
         Field::NhsNumber | Field::Upn => e.level == "different",
         _ if identified => false,
         Field::Forename | Field::Gender => e.level == "different",
-        Field::DateOfBirth => matches!(e.level, "different" | "same_year" | "different_year"),
+        Field::DateOfBirth => match e.level {
+            "different" | "different_year" => true,
+            "same_year" => !forename_exact,
+            _ => false,
+        },
         _ => false,
     })
 }
@@ -307,6 +314,22 @@ mod tests {
         )
     }
 
+    /// As for a feed whose records mostly describe children already held,
+    /// as a second source's do.
+    fn decide_for_second_source(record: &FeedRecord, candidates: &[LinkCandidate]) -> Decision {
+        let model = Model {
+            known_share: 0.97,
+            ..Model::default()
+        };
+        decide(
+            &model,
+            Thresholds::default(),
+            record,
+            candidates,
+            &NoTermFrequencies,
+        )
+    }
+
     #[test]
     fn the_same_child_with_the_same_nhs_number_links() {
         let mut incoming = record("Amelia", "Okonkwo");
@@ -332,6 +355,34 @@ mod tests {
         assert!(score.probability() >= Thresholds::default().link);
         let same = decide_default(&record("Amelia", "Okonkwo"), &[twin]);
         assert!(matches!(same, Decision::Link { .. }), "{same:?}");
+    }
+
+    #[test]
+    fn a_record_naming_one_twin_links_to_that_twin_beside_the_other() {
+        let mia = candidate(&record("Mia", "O'Reilly"), None);
+        let maeve = candidate(&record("Maeve", "O'Reilly"), None);
+
+        let decision = decide_for_second_source(&record("Mia", "O'Reilly"), &[maeve, mia.clone()]);
+
+        assert!(
+            matches!(&decision, Decision::Link { child, .. } if *child == mia.child),
+            "{decision:?}"
+        );
+    }
+
+    #[test]
+    fn a_date_of_birth_in_the_same_year_needs_a_person_only_beside_another_forename() {
+        let known = candidate(&record("Amelia", "Okonkwo"), None);
+        let mut herself = record("Amelia", "Okonkwo");
+        herself.date_of_birth = Some(date!(2019 - 09 - 23));
+        let mut sister = record("Amelie", "Okonkwo");
+        sister.date_of_birth = Some(date!(2019 - 09 - 23));
+
+        let linked = decide_for_second_source(&herself, std::slice::from_ref(&known));
+        let reviewed = decide_for_second_source(&sister, std::slice::from_ref(&known));
+
+        assert!(matches!(linked, Decision::Link { .. }), "{linked:?}");
+        assert!(matches!(reviewed, Decision::Review { .. }), "{reviewed:?}");
     }
 
     #[test]
