@@ -294,7 +294,7 @@ pub fn estimate(
         for _ in 0..MAX_ITERATIONS {
             iterations += 1;
             let before = model.clone();
-            for slot in 0..FIELDS.len() {
+            for (slot, &field) in FIELDS.iter().enumerate() {
                 let settled = settled_pairs(&before, blocked, selection_prior, slot, threshold);
                 let mut fitted = model.clone();
                 fit(
@@ -305,7 +305,6 @@ pub fn estimate(
                     |p, m| p.m = m,
                     |p| p.m,
                 );
-                let field = FIELDS[slot];
                 let fitted_levels = levels(&fitted, field).to_vec();
                 for (p, f) in levels_mut(&mut model, field).iter_mut().zip(fitted_levels) {
                     p.m = f.m;
