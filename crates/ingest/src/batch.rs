@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
 use contactpoint_linkage::{
-    KeySource, NoTermFrequencies, TermFrequencies, blocking_keys, fold, surname_key,
+    KeySource, NoTermFrequencies, Profile, Score, TermFrequencies, blocking_keys, fold, surname_key,
 };
 use contactpoint_store::{
     ChildUpdate, Error, ImportWrites, MergeUpdate, NameFrequencies, Review, SourceRecordState,
@@ -44,6 +44,9 @@ pub(crate) struct Prepared {
     /// The best of them, scored, best first.
     pub scored: Vec<(f64, LinkCandidate)>,
     pub frequencies: Option<NameFrequencies>,
+    /// The record as linkage compares it, once it is to be linked: made
+    /// once, for every candidate it is weighed against.
+    pub query: Option<Profile>,
 }
 
 impl Prepared {
@@ -233,6 +236,7 @@ impl<S: Store> Importer<'_, S> {
                 found: None,
                 scored: Vec::new(),
                 frequencies: None,
+                query: None,
             });
         }
         if link {
@@ -346,6 +350,7 @@ impl<S: Store> Importer<'_, S> {
             scored.truncate(BEST);
             wanted.extend(scored.first().map(|(_, c)| c.child));
             p.scored = scored.into_iter().map(|(w, c)| (w, c.clone())).collect();
+            p.query = Some(query);
         }
         let wanted: Vec<ChildId> = wanted.into_iter().collect();
         let unread: Vec<ChildId> = wanted
@@ -582,18 +587,19 @@ impl Batch {
         self.awaiting_review.contains(&child)
     }
 
-    /// The record's candidates: the store's, less those the batch changed,
-    /// and the children the batch made or changed that share a key with it.
+    /// The record's best candidates, scored by `score`, best first: the
+    /// store's, less those the batch changed, and the children the batch
+    /// made or changed that share a key with it.
     pub fn candidates(
         &self,
         p: &Prepared,
-        score: impl Fn(&LinkCandidate) -> f64,
-    ) -> Vec<LinkCandidate> {
-        let mut scored: Vec<(f64, LinkCandidate)> = p
+        score: impl Fn(&LinkCandidate) -> Score,
+    ) -> Vec<(ChildId, Score)> {
+        let mut scored: Vec<(ChildId, Score)> = p
             .scored
             .iter()
             .filter(|(_, c)| !self.supersedes_store(c.child))
-            .cloned()
+            .map(|(_, c)| (c.child, score(c)))
             .collect();
         let touched: BTreeSet<ChildId> = p
             .keys
@@ -604,13 +610,12 @@ impl Batch {
             .collect();
         for id in touched {
             if let Some(current) = self.children.get(&id).and_then(|w| w.current()) {
-                let candidate = LinkCandidate::of(current);
-                scored.push((score(&candidate), candidate));
+                scored.push((id, score(&LinkCandidate::of(current))));
             }
         }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
         scored.truncate(BEST);
-        scored.into_iter().map(|(_, c)| c).collect()
+        scored
     }
 
     /// Everything the batch writes, its versions recorded at `written_at`,

@@ -217,9 +217,16 @@ impl<'a, S: Store> Importer<'a, S> {
             None => &NoTermFrequencies,
         };
         let model = self.model_with(frequencies.as_ref());
-        let query = link::profile(record);
-        let candidates = batch.candidates(p, |c| link::score(&model, record, &query, c, tf).weight);
-        let decision = link::decide(&model, self.thresholds, record, &candidates, tf);
+        let made;
+        let query = match &p.query {
+            Some(query) => query,
+            None => {
+                made = link::profile(record);
+                &made
+            }
+        };
+        let candidates = batch.candidates(p, |c| link::score(&model, record, query, c, tf));
+        let decision = link::decide_scored(&model, self.thresholds, record, candidates);
         match self.second_from_source(batch, record, decision).await? {
             Decision::Link { child, score } => {
                 let outcome = self.update(batch, child, record, at, Some(score)).await?;

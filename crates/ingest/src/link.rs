@@ -237,10 +237,20 @@ pub fn decide(
     tf: &dyn TermFrequencies,
 ) -> Decision {
     let query = profile(record);
-    let mut scored: Vec<(ChildId, Score)> = candidates
+    let scored = candidates
         .iter()
         .map(|c| (c.child, score(model, record, &query, c, tf)))
         .collect();
+    decide_scored(model, thresholds, record, scored)
+}
+
+/// The decision for `record` among candidates already scored against it.
+pub fn decide_scored(
+    model: &Model,
+    thresholds: Thresholds,
+    record: &FeedRecord,
+    mut scored: Vec<(ChildId, Score)>,
+) -> Decision {
     scored.retain(|(_, score)| !apart(score));
     scored.sort_by(|a, b| b.1.weight.total_cmp(&a.1.weight));
     let others: Vec<f64> = scored.iter().skip(1).map(|(_, s)| s.weight).collect();
