@@ -408,12 +408,11 @@ impl Model {
         if !names_disagree || query.forenames.is_empty() || query.surnames.is_empty() {
             return straight;
         }
-        let swapped_query = Profile {
-            forenames: query.surnames.clone(),
-            surnames: query.forenames.clone(),
-            ..query.clone()
-        };
-        let mut swapped = self.compare_in_order(&swapped_query, record, &NoTermFrequencies);
+        // Read in place, not from a swapped copy: a household's other
+        // children are candidates too, and for each of them the names
+        // disagree.
+        let swapped_names = (&query.surnames, &query.forenames);
+        let mut swapped = self.compare_reading(swapped_names, query, record, &NoTermFrequencies);
         let price = self.names_swapped.log2();
         if swapped.weight + price <= straight.weight {
             return straight;
@@ -433,20 +432,27 @@ impl Model {
         record: &Profile,
         tf: &dyn TermFrequencies,
     ) -> Score {
+        self.compare_reading((&query.forenames, &query.surnames), query, record, tf)
+    }
+
+    /// [`Model::compare_in_order`] with the query's forenames and surnames
+    /// read as `names` says.
+    fn compare_reading(
+        &self,
+        (forenames, surnames): (&Names, &Names),
+        query: &Profile,
+        record: &Profile,
+        tf: &dyn TermFrequencies,
+    ) -> Score {
         let mut evidence = Vec::with_capacity(6);
         let names = [
             (
                 Field::Forename,
-                &query.forenames,
+                forenames,
                 &record.forenames,
                 &self.forename,
             ),
-            (
-                Field::Surname,
-                &query.surnames,
-                &record.surnames,
-                &self.surname,
-            ),
+            (Field::Surname, surnames, &record.surnames, &self.surname),
         ];
         for (field, x, y, levels) in names {
             let (level, exact_on) = x.compare(y, field == Field::Forename);
