@@ -105,15 +105,48 @@ impl Working {
     }
 }
 
-/// What a written batch tells the next, whose records were read while it
-/// was being written: the children as written, and where its records now
-/// stand. With it, the next batch decides as if read after the write.
+/// What a batch decided tells the next, whose records were read before
+/// it was written: the children as written, where its records now stand,
+/// the children it made by name, and the children its reviews name. With
+/// it, the next batch decides as if read after the write.
 pub(crate) struct Carry {
     children: Vec<StoredChild>,
     keys: HashMap<i64, Vec<ChildId>>,
     links: HashMap<SourceRecordRef, Option<(ChildId, ContactPointId)>>,
     digests: HashMap<SourceRecordRef, String>,
     reviews: HashMap<SourceRecordRef, (Review, ContactPointId)>,
+    made: Made,
+}
+
+/// Children made, and how many bear each surname key and folded forename:
+/// what a batch adds to the names' counts read before it.
+#[derive(Default)]
+struct Made {
+    children: u64,
+    surnames: HashMap<String, u64>,
+    forenames: HashMap<String, u64>,
+}
+
+impl Made {
+    fn add(&mut self, child: &Child) {
+        self.children += 1;
+        *self
+            .surnames
+            .entry(surname_key(child.name.value.family.as_str()))
+            .or_default() += 1;
+        *self
+            .forenames
+            .entry(fold(child.name.value.given.as_str()))
+            .or_default() += 1;
+    }
+
+    fn surname(&self, key: &str) -> u64 {
+        self.surnames.get(key).copied().unwrap_or_default()
+    }
+
+    fn forename(&self, folded: &str) -> u64 {
+        self.forenames.get(folded).copied().unwrap_or_default()
+    }
 }
 
 #[derive(Default)]
@@ -131,13 +164,12 @@ pub(crate) struct Batch {
     reviews: Vec<(Review, ContactPointId)>,
     /// The blocking keys of the children the batch made or changed.
     keys: HashMap<i64, Vec<ChildId>>,
-    /// The children the batch made, and how many bear each surname key and
-    /// folded forename: added to the counts read before the batch, so that
-    /// a record's prior and term frequencies count them too (the first
-    /// batch into an empty store would otherwise count none at all).
-    made: u64,
-    made_surnames: HashMap<String, u64>,
-    made_forenames: HashMap<String, u64>,
+    /// The children the batch made by name, and those the batch before
+    /// made (read before it was written): added to the counts read, so
+    /// that a record's prior and term frequencies count them too (the
+    /// first batch into an empty store would otherwise count none at all).
+    made: Made,
+    made_before: Made,
     /// Records applied to children holding a merge, for an unmerge to
     /// replay.
     merge_updates: Vec<MergeUpdate>,
@@ -215,7 +247,7 @@ impl<S: Store> Importer<'_, S> {
     /// calls for the whole batch: where each source record stands; with
     /// `link`, the candidates of those that no source record places yet;
     /// and the children the batch will likely change. Nothing read here
-    /// decides alone: it may be read while the batch before is written,
+    /// decides alone: it may be read before the batch before is written,
     /// and [`Batch::absorb`] then brings it up to date.
     pub(crate) async fn prepare(
         &self,
@@ -295,9 +327,10 @@ impl<S: Store> Importer<'_, S> {
     }
 
     /// Settles what a batch's records are decided on, once the store holds
-    /// everything written before: the candidates still missing, the names'
-    /// counts, each record's best candidates by score, the children the
-    /// batch will likely change, and which of them a review awaits.
+    /// everything written before but the batch absorbed: the candidates
+    /// still missing, the names' counts, each record's best candidates by
+    /// score, the children the batch will likely change, and which of them
+    /// a review awaits.
     pub(crate) async fn settle(
         &self,
         records: &[FeedRecord],
@@ -361,12 +394,9 @@ impl<S: Store> Importer<'_, S> {
         for stored in self.store.children(&unread).await? {
             batch.read(stored);
         }
-        batch.awaiting_review = self
-            .store
-            .awaiting_review(&wanted)
-            .await?
-            .into_iter()
-            .collect();
+        batch
+            .awaiting_review
+            .extend(self.store.awaiting_review(&wanted).await?);
         Ok(())
     }
 }
@@ -412,10 +442,14 @@ impl Batch {
         self.children.get(&id).is_some_and(|w| w.supersedes_store())
     }
 
-    /// Brings a batch read while the batch before was being written up to
-    /// date with what that one wrote: its children as written, and where
-    /// its source records now stand.
+    /// Brings a batch read before the batch before it was written up to
+    /// date with what that one will have written: its children as written,
+    /// where its source records now stand, the children it made by name,
+    /// and those its reviews name.
     pub fn absorb(&mut self, carry: Carry, records: &[FeedRecord], prepared: &mut [Prepared]) {
+        self.made_before = carry.made;
+        self.awaiting_review
+            .extend(carry.reviews.values().map(|(r, _)| r.candidate));
         for stored in carry.children {
             let id = stored.child.id;
             if !self.children.contains_key(&id) {
@@ -482,31 +516,21 @@ impl Batch {
                 working.set(child);
             }
             None => {
-                self.made += 1;
-                *self
-                    .made_surnames
-                    .entry(surname_key(child.name.value.family.as_str()))
-                    .or_default() += 1;
-                *self
-                    .made_forenames
-                    .entry(fold(child.name.value.given.as_str()))
-                    .or_default() += 1;
+                self.made.add(&child);
                 self.order.push(id);
                 self.children.insert(id, Box::new(Working::made(child)));
             }
         }
     }
 
-    /// A record's name counts with the children the batch made so far.
+    /// A record's name counts with the children made since they were read.
     pub fn frequencies(&self, read: &NameFrequencies) -> NameFrequencies {
         let (surname, forename) = read.names();
+        let (made, before) = (&self.made, &self.made_before);
         read.with_more(
-            self.made,
-            self.made_surnames.get(surname).copied().unwrap_or_default(),
-            self.made_forenames
-                .get(forename)
-                .copied()
-                .unwrap_or_default(),
+            made.children + before.children,
+            made.surname(surname) + before.surname(surname),
+            made.forename(forename) + before.forename(forename),
         )
     }
 
@@ -697,6 +721,7 @@ impl Batch {
             links,
             digests: self.digests,
             reviews,
+            made: self.made,
         };
         (writes, carry)
     }

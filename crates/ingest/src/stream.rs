@@ -1,10 +1,11 @@
 //! A whole feed through the pipeline, a batch at a time. Each batch is
-//! read from the store while the one before is being written, so the
-//! store's reads and its writes (on SQLite, each on its own connection and
-//! thread) overlap; what the written batch did is then carried into the
-//! next one before anything is decided, so no outcome depends on when the
-//! write landed. The store may hold back the search keys of every batch
-//! but the last (found by this process meanwhile) until the feed ends.
+//! read from the store before the one decided before it is written, and
+//! decided while that one is written: the store's reads see every batch
+//! but the last decided, whose carry brings them up to date, so no
+//! outcome depends on when a write lands, and the deciding thread (the one
+//! that limits an import) works while the store writes on the other core.
+//! The store may hold back the search keys of every batch but the last
+//! (found by this process meanwhile) until the feed ends.
 
 use contactpoint_store::{Error, ImportWrites, Store};
 use time::OffsetDateTime;
@@ -30,23 +31,19 @@ impl Chunk {
     }
 }
 
+/// A batch decided, not yet written.
+struct Decided {
+    chunk: Chunk,
+    outcomes: Vec<Outcome>,
+    writes: ImportWrites,
+    carry: Carry,
+}
+
 /// A batch decided and being written.
 struct Writing {
     chunk: Chunk,
     outcomes: Vec<Outcome>,
     write: JoinHandle<Result<(), Error>>,
-    carry: Carry,
-}
-
-/// What the batch before left for the one to decide next.
-enum Before {
-    /// Nothing: this is the first.
-    Nothing,
-    /// It was written as decided.
-    Written(Box<Carry>),
-    /// It was decided and written again (another writer changed one of its
-    /// children): what was read meanwhile is out of date.
-    Redone,
 }
 
 impl<S: Store> Importer<'_, S> {
@@ -71,49 +68,34 @@ impl<S: Store> Importer<'_, S> {
             self.store.index_held_keys().await?;
         }
         let mut records = records.peekable();
-        let mut writing: Option<Writing> = None;
+        // The batch decided last: written while the next is decided.
+        let mut decided: Option<Decided> = None;
         loop {
             let chunk = self.next_chunk(&mut records);
-            // Read while the batch before is written.
-            let read = match chunk.records.is_empty() {
-                true => None,
-                false => Some(self.prepare(&chunk.records, true).await),
-            };
-            let before = match writing.take() {
-                None => Before::Nothing,
-                Some(w) => match finish(w.write).await {
-                    Ok(()) => {
-                        report(&w.chunk, w.outcomes);
-                        Before::Written(Box::new(w.carry))
-                    }
-                    Err(Error::Conflict(_)) => {
-                        let outcomes = self.import_batch(&w.chunk.records, at).await?;
-                        report(&w.chunk, outcomes);
-                        Before::Redone
-                    }
-                    Err(other) => return Err(other),
-                },
-            };
-            if chunk.is_empty() {
-                if !self.dry_run {
-                    self.store.index_held_keys().await?;
+            if chunk.records.is_empty() {
+                // The feed's end, or only rejected rows: what was decided
+                // is written first, so the report keeps the feed's order.
+                if let Some(last) = decided.take() {
+                    let writing = start_write(self.store, last.chunk, last.outcomes, last.writes);
+                    let (chunk, outcomes, _) = self.land(writing, at).await?;
+                    report(&chunk, outcomes);
                 }
-                return Ok(summary);
-            }
-            let Some(read) = read else {
-                // Only rejected rows: nothing to decide or write.
+                if chunk.is_empty() {
+                    if !self.dry_run {
+                        self.store.index_held_keys().await?;
+                    }
+                    return Ok(summary);
+                }
                 report(&chunk, Vec::new());
                 continue;
-            };
-            let (mut prepared, mut batch) = match before {
-                Before::Nothing => read?,
-                Before::Written(carry) => {
-                    let (mut prepared, mut batch) = read?;
-                    batch.absorb(*carry, &chunk.records, &mut prepared);
-                    (prepared, batch)
-                }
-                Before::Redone => self.prepare(&chunk.records, true).await?,
-            };
+            }
+            // Read while nothing is written: the store holds every batch
+            // but the one decided last, which its carry brings in.
+            let (mut prepared, mut batch) = self.prepare(&chunk.records, true).await?;
+            let before = decided.take().map(|d| {
+                batch.absorb(d.carry, &chunk.records, &mut prepared);
+                (d.chunk, d.outcomes, d.writes)
+            });
             self.settle(&chunk.records, &mut prepared, &mut batch, true)
                 .await?;
             if self.dry_run {
@@ -123,13 +105,46 @@ impl<S: Store> Importer<'_, S> {
                 report(&chunk, outcomes);
                 continue;
             }
+            let writing = before
+                .map(|(chunk, outcomes, writes)| start_write(self.store, chunk, outcomes, writes));
             // Only a batch with more after it holds its keys back: a feed
             // of one batch (a push, mostly) has nothing to gather them for.
             let more_follow = records.peek().is_some();
-            writing = Some(
-                self.decide_and_write(chunk, batch, &prepared, at, more_follow)
-                    .await?,
-            );
+            let mut next = self
+                .decide_batch(chunk, batch, &prepared, at, more_follow)
+                .await?;
+            if let Some(writing) = writing {
+                let (chunk, outcomes, redone) = self.land(writing, at).await?;
+                report(&chunk, outcomes);
+                if redone {
+                    // Decided on what the batch before would have written:
+                    // decided again on what it did.
+                    let (prepared, batch) = self.read_batch(&next.chunk.records, true).await?;
+                    next = self
+                        .decide_batch(next.chunk, batch, &prepared, at, more_follow)
+                        .await?;
+                }
+            }
+            decided = Some(next);
+        }
+    }
+
+    /// Waits for a batch's write; if another writer changed one of its
+    /// children meanwhile, nothing was written, and the batch is decided
+    /// and written again. Its chunk and outcomes, to report, and whether it
+    /// was redone.
+    async fn land(
+        &self,
+        writing: Writing,
+        at: OffsetDateTime,
+    ) -> Result<(Chunk, Vec<Outcome>, bool), ImportError> {
+        match finish(writing.write).await {
+            Ok(()) => Ok((writing.chunk, writing.outcomes, false)),
+            Err(Error::Conflict(_)) => {
+                let outcomes = self.import_batch(&writing.chunk.records, at).await?;
+                Ok((writing.chunk, outcomes, true))
+            }
+            Err(other) => Err(other),
         }
     }
 
@@ -151,29 +166,40 @@ impl<S: Store> Importer<'_, S> {
         chunk
     }
 
-    /// Decides a batch and starts writing it.
-    async fn decide_and_write(
+    /// Decides a batch: its outcomes, what it writes, and what it tells
+    /// the next.
+    async fn decide_batch(
         &self,
         chunk: Chunk,
         batch: Batch,
         prepared: &[Prepared],
         at: OffsetDateTime,
         more_follow: bool,
-    ) -> Result<Writing, ImportError> {
+    ) -> Result<Decided, ImportError> {
         let (outcomes, batch) = self.place_all(batch, &chunk.records, prepared, at).await?;
         let (mut writes, carry) = batch.into_writes(received_now());
         writes.more_follow = more_follow;
-        Ok(Writing {
+        Ok(Decided {
             chunk,
             outcomes,
-            write: spawn_write(self.store.clone(), writes),
+            writes,
             carry,
         })
     }
 }
 
-fn spawn_write<S: Store>(store: S, writes: ImportWrites) -> JoinHandle<Result<(), Error>> {
-    tokio::spawn(async move { store.apply_import(&writes).await })
+fn start_write<S: Store>(
+    store: &S,
+    chunk: Chunk,
+    outcomes: Vec<Outcome>,
+    writes: ImportWrites,
+) -> Writing {
+    let store = store.clone();
+    Writing {
+        chunk,
+        outcomes,
+        write: tokio::spawn(async move { store.apply_import(&writes).await }),
+    }
 }
 
 async fn finish(write: JoinHandle<Result<(), Error>>) -> Result<(), Error> {

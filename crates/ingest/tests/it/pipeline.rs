@@ -296,8 +296,8 @@ mod batches {
         assert_eq!(store.count_children().await.unwrap(), 1);
     }
 
-    /// A feed a record at a time, each batch read while the one before is
-    /// written: each record sees what the one just before it did.
+    /// A feed a record at a time, each batch read before the one before it
+    /// is written: each record sees what the one just before it did.
     async fn batches_one_after_another_decide_as_one_batch_would(store: impl Store) {
         let mut importer = importer(&store);
         importer.batch = 1;
