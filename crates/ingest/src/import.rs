@@ -4,6 +4,7 @@
 //! batch at a time, each batch written in one transaction, so an import
 //! stopped at any point can run again: what was done reads as unchanged.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use contactpoint_domain::{
@@ -217,15 +218,11 @@ impl<'a, S: Store> Importer<'a, S> {
             None => &NoTermFrequencies,
         };
         let model = self.model_with(frequencies.as_ref());
-        let made;
         let query = match &p.query {
-            Some(query) => query,
-            None => {
-                made = link::profile(record);
-                &made
-            }
+            Some(query) => Cow::Borrowed(query),
+            None => Cow::Owned(link::profile(record)),
         };
-        let candidates = batch.candidates(p, |c| link::score(&model, record, query, c, tf));
+        let candidates = batch.candidates(p, |c| link::score(&model, record, &query, c, tf));
         let decision = link::decide_scored(&model, self.thresholds, record, candidates);
         match self.second_from_source(batch, record, decision).await? {
             Decision::Link { child, score } => {

@@ -369,17 +369,8 @@ pub(super) async fn write_updates(
         );
         q.push_bind(now).push(" FROM (");
         q.push_values(chunk, |mut b, r| {
-            b.push_bind(r.id)
-                .push_bind(r.status)
-                .push_bind(r.shielded)
-                .push_bind(&r.family_name)
-                .push_bind(&r.given_name)
-                .push_bind(r.date_of_birth)
-                .push_bind(r.gender)
-                .push_bind(&r.postcode)
-                .push_bind(&r.nhs_number)
-                .push_bind(&r.upn)
-                .push_bind(&r.identity);
+            b.push_bind(r.id);
+            super::insert::bind_child_columns(&mut b, r);
         });
         q.push(") AS t WHERE children.id = t.column1");
         q.build().execute(&mut *conn).await?;

@@ -1,12 +1,28 @@
 //! Writing new rows, table by table, in statements of many rows each.
 
+use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, SqliteConnection};
 use time::OffsetDateTime;
 
 use super::held::NewKeys;
 use super::{ROWS_PER_STATEMENT, Sqlite};
 use crate::Result;
-use crate::record::{Rows, SearchKeyRow};
+use crate::record::{ChildRow, Rows, SearchKeyRow};
+
+/// Binds a child's columns from `status` to `identity`, in the table's
+/// order: what an insert and an update of the row both set.
+pub(super) fn bind_child_columns(b: &mut Separated<'_, sqlx::Sqlite, &'static str>, r: &ChildRow) {
+    b.push_bind(r.status)
+        .push_bind(r.shielded)
+        .push_bind(&r.family_name)
+        .push_bind(&r.given_name)
+        .push_bind(r.date_of_birth)
+        .push_bind(r.gender)
+        .push_bind(&r.postcode)
+        .push_bind(&r.nhs_number)
+        .push_bind(&r.upn)
+        .push_bind(&r.identity);
+}
 
 impl Sqlite {
     pub(super) async fn insert_rows(
@@ -31,20 +47,9 @@ impl Sqlite {
                  given_name, date_of_birth, gender, postcode, nhs_number, upn, identity, updated_at) ",
             );
             q.push_values(chunk, |mut b, r| {
-                b.push_bind(r.id)
-                    .push_bind(&r.contactpoint_id)
-                    .push_bind(1)
-                    .push_bind(r.status)
-                    .push_bind(r.shielded)
-                    .push_bind(&r.family_name)
-                    .push_bind(&r.given_name)
-                    .push_bind(r.date_of_birth)
-                    .push_bind(r.gender)
-                    .push_bind(&r.postcode)
-                    .push_bind(&r.nhs_number)
-                    .push_bind(&r.upn)
-                    .push_bind(&r.identity)
-                    .push_bind(now);
+                b.push_bind(r.id).push_bind(&r.contactpoint_id).push_bind(1);
+                bind_child_columns(&mut b, r);
+                b.push_bind(now);
             });
             q.build().execute(&mut *conn).await?;
         }
