@@ -196,6 +196,9 @@ pub enum PostcodeLevel {
     District,
     /// One character different: a typo in the unit.
     OneCharacter,
+    /// Same postcode area (`LS`, `SW`): a move within the town is usually
+    /// a move within its area, while namesakes elsewhere mostly are not.
+    Area,
     Different,
     Null,
 }
@@ -206,6 +209,8 @@ pub enum PostcodeLevel {
 /// use contactpoint_linkage::{compare_postcodes, PostcodeLevel};
 /// assert_eq!(compare_postcodes("LS6 2AB", "LS6 2AD"), PostcodeLevel::Sector);
 /// assert_eq!(compare_postcodes("LS6 2AB", "LS8 2AB"), PostcodeLevel::OneCharacter);
+/// assert_eq!(compare_postcodes("LS6 2AB", "LS17 9XY"), PostcodeLevel::Area);
+/// assert_eq!(compare_postcodes("LS6 2AB", "L17 9XY"), PostcodeLevel::Different);
 /// ```
 pub fn compare_postcodes(a: &str, b: &str) -> PostcodeLevel {
     if a.is_empty() || b.is_empty() {
@@ -224,6 +229,14 @@ pub fn compare_postcodes(a: &str, b: &str) -> PostcodeLevel {
     }
     if a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() == 1 {
         return PostcodeLevel::OneCharacter;
+    }
+    let area = |p: &str| {
+        p.split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .map(str::to_owned)
+    };
+    if area(a) == area(b) {
+        return PostcodeLevel::Area;
     }
     PostcodeLevel::Different
 }
@@ -269,6 +282,15 @@ mod tests {
         );
         assert_eq!(
             compare_postcodes("M1 1AE", "B33 8TH"),
+            PostcodeLevel::Different
+        );
+    }
+
+    #[test]
+    fn a_one_letter_area_is_not_the_start_of_a_two_letter_one() {
+        assert_eq!(compare_postcodes("M1 1AE", "M60 7RA"), PostcodeLevel::Area);
+        assert_eq!(
+            compare_postcodes("M1 1AE", "ME1 7RA"),
             PostcodeLevel::Different
         );
     }

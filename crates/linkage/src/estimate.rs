@@ -64,7 +64,14 @@ fn level_index(field: Field, label: &str) -> Option<u8> {
             "same_year",
             "different",
         ],
-        Field::Postcode => &["unit", "sector", "district", "one_character", "different"],
+        Field::Postcode => &[
+            "unit",
+            "sector",
+            "district",
+            "one_character",
+            "area",
+            "different",
+        ],
         Field::Gender => &["same", "different"],
         _ => &[],
     };
@@ -359,9 +366,9 @@ mod tests {
 
         let estimate = estimate(&model, &random, &blocked, -10.0);
 
-        let different = estimate.model.postcode[4];
+        let different = estimate.model.postcode[5];
         assert!(
-            different.match_weight() > model.postcode[4].match_weight() + 2.0,
+            different.match_weight() > model.postcode[5].match_weight() + 2.0,
             "{different:?}"
         );
         assert!(

@@ -129,8 +129,8 @@ pub struct Model {
     pub date_of_birth: [Probabilities; 5],
     /// When only a birth year is known: same year, different.
     pub birth_year: [Probabilities; 2],
-    /// Unit, sector, district, one character, different.
-    pub postcode: [Probabilities; 5],
+    /// Unit, sector, district, one character, area, different.
+    pub postcode: [Probabilities; 6],
     /// Same, different.
     pub gender: [Probabilities; 2],
     /// A term frequency below this is raised to it, so that one very rare
@@ -193,7 +193,8 @@ impl Default for Model {
                 p(0.04, 0.0004),
                 p(0.04, 0.003),
                 p(0.01, 0.000_05),
-                p(0.06, 0.996),
+                p(0.045, 0.02),
+                p(0.015, 0.976),
             ],
             birth_year: [p(0.97, 0.056), p(0.03, 0.944)],
             gender: [p(0.99, 0.5), p(0.01, 0.5)],
@@ -208,11 +209,19 @@ impl Default for Model {
 
 /// A stored model that cannot be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("stored weights cannot be read: {0}")]
-pub struct ModelError(&'static str);
+pub enum ModelError {
+    /// Written by an earlier version whose comparisons had other levels:
+    /// not wrong, only to be estimated again.
+    #[error("stored weights are of an earlier version")]
+    Outdated,
+    #[error("stored weights cannot be read: {0}")]
+    Malformed(&'static str),
+}
 
 /// The version of [`Model::encode`]'s text.
-const MODEL_VERSION: &str = "w1";
+const MODEL_VERSION: &str = "w2";
+/// Earlier versions: `w1` had no postcode area level.
+const OUTDATED_VERSIONS: [&str; 1] = ["w1"];
 
 impl Model {
     fn tables(&self) -> [&[Probabilities]; 8] {
@@ -246,24 +255,27 @@ impl Model {
     /// Reads back what [`Model::encode`] wrote.
     ///
     /// ```
-    /// use contactpoint_linkage::Model;
+    /// use contactpoint_linkage::{Model, ModelError};
     /// let model = Model { known_share: 0.97, ..Model::default() };
     /// assert_eq!(Model::decode(&model.encode()), Ok(model));
-    /// assert!(Model::decode("w1 1 2").is_err());
+    /// assert!(Model::decode("w2 1 2").is_err());
+    /// assert_eq!(Model::decode("w1 1 2"), Err(ModelError::Outdated));
     /// ```
     pub fn decode(text: &str) -> Result<Self, ModelError> {
         let mut parts = text.split(' ');
-        if parts.next() != Some(MODEL_VERSION) {
-            return Err(ModelError("unknown version"));
+        match parts.next() {
+            Some(MODEL_VERSION) => {}
+            Some(v) if OUTDATED_VERSIONS.contains(&v) => return Err(ModelError::Outdated),
+            _ => return Err(ModelError::Malformed("unknown version")),
         }
         let numbers = parts
             .map(|p| p.parse::<f64>().ok().filter(|v| v.is_finite()))
             .collect::<Option<Vec<f64>>>()
-            .ok_or(ModelError("not a number"))?;
+            .ok_or(ModelError::Malformed("not a number"))?;
         let mut model = Self::default();
         let levels: usize = model.tables().iter().map(|t| t.len()).sum();
         if numbers.len() != 4 + 2 * levels {
-            return Err(ModelError("wrong number of values"));
+            return Err(ModelError::Malformed("wrong number of values"));
         }
         let (head, rest) = numbers.split_at(4);
         model.prior_weight = head[0];
@@ -283,16 +295,18 @@ impl Model {
         ] {
             for p in table.iter_mut() {
                 let Some([m, u]) = values.next() else {
-                    return Err(ModelError("wrong number of values"));
+                    return Err(ModelError::Malformed("wrong number of values"));
                 };
                 if !(*m > 0.0 && *u > 0.0) {
-                    return Err(ModelError("a probability is not positive"));
+                    return Err(ModelError::Malformed("a probability is not positive"));
                 }
                 *p = Probabilities::new(*m, *u);
             }
         }
         if !(model.known_share > 0.0 && model.known_share < 1.0) {
-            return Err(ModelError("the known share is not a probability"));
+            return Err(ModelError::Malformed(
+                "the known share is not a probability",
+            ));
         }
         Ok(model)
     }
@@ -315,7 +329,8 @@ pub(crate) fn postcode_index(level: PostcodeLevel) -> (Option<usize>, &'static s
         PostcodeLevel::Sector => (Some(1), "sector"),
         PostcodeLevel::District => (Some(2), "district"),
         PostcodeLevel::OneCharacter => (Some(3), "one_character"),
-        PostcodeLevel::Different => (Some(4), "different"),
+        PostcodeLevel::Area => (Some(4), "area"),
+        PostcodeLevel::Different => (Some(5), "different"),
         PostcodeLevel::Null => (None, "null"),
     }
 }

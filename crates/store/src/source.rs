@@ -70,8 +70,30 @@ impl SourceRow {
     }
 }
 
-/// Weights as stored: none yet, or a model's text.
+/// Weights as stored: none yet, or a model's text. Weights an earlier
+/// version wrote count as none, so the next import estimates them again.
 pub(crate) fn decode_weights(text: Option<String>) -> Result<Option<contactpoint_linkage::Model>> {
-    text.map(|t| contactpoint_linkage::Model::decode(&t).map_err(|e| Error::Decode(e.to_string())))
-        .transpose()
+    use contactpoint_linkage::{Model, ModelError};
+    match text.as_deref().map(Model::decode) {
+        None | Some(Err(ModelError::Outdated)) => Ok(None),
+        Some(Ok(model)) => Ok(Some(model)),
+        Some(Err(e)) => Err(Error::Decode(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_an_earlier_version_wrote_count_as_none_and_garbage_is_an_error() {
+        let model = contactpoint_linkage::Model::default();
+        assert_eq!(decode_weights(Some(model.encode())).ok(), Some(Some(model)));
+        assert!(matches!(decode_weights(Some("w1 -20 0.5".into())), Ok(None)));
+        assert!(matches!(decode_weights(None), Ok(None)));
+        assert!(matches!(
+            decode_weights(Some("w2 nonsense".into())),
+            Err(Error::Decode(_))
+        ));
+    }
 }
