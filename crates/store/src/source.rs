@@ -89,7 +89,10 @@ mod tests {
     fn weights_an_earlier_version_wrote_count_as_none_and_garbage_is_an_error() {
         let model = contactpoint_linkage::Model::default();
         assert_eq!(decode_weights(Some(model.encode())).ok(), Some(Some(model)));
-        assert!(matches!(decode_weights(Some("w1 -20 0.5".into())), Ok(None)));
+        assert!(matches!(
+            decode_weights(Some("w1 -20 0.5".into())),
+            Ok(None)
+        ));
         assert!(matches!(decode_weights(None), Ok(None)));
         assert!(matches!(
             decode_weights(Some("w2 nonsense".into())),
