@@ -27,6 +27,11 @@ pub struct LinkageArgs {
     /// source, record id and outcome, to look up in the feeds.
     #[arg(long, default_value_t = 0)]
     pub show_splits: usize,
+    /// Also list this many children holding two or more true ones
+    /// (merged), each true child with its records, source, record id and
+    /// outcome.
+    #[arg(long, default_value_t = 0)]
+    pub show_merges: usize,
     /// Write the feeds compressed with gzip, a fifth of the disk (at
     /// national scale 4 GB instead of 22).
     #[arg(long)]
@@ -124,6 +129,7 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     let split = predicted_of.values().filter(|p| p.len() > 1).count();
     let splits = split_causes(&predicted_of, &records_of, &outcomes, args.show_splits);
     let merged = true_children_of.values().filter(|t| t.len() > 1).count();
+    let merges = merge_examples(&true_children_of, &records_of, &outcomes, args.show_merges);
     let total = summary.total();
 
     println!(
@@ -151,6 +157,9 @@ pub async fn run<S: Store>(store: &S, args: LinkageArgs) -> anyhow::Result<()> {
     );
     for example in &splits.examples {
         println!("  split: {example}");
+    }
+    for example in &merges {
+        println!("  merged: {example}");
     }
     println!(
         "import rate         {:.0} records/s ({total} records in {seconds:.1} s)",
@@ -193,12 +202,7 @@ fn split_causes(
         let Some(records) = records_of.get(key) else {
             continue;
         };
-        let outcome = |r: &(String, String, String)| {
-            outcomes
-                .get(&(r.0.clone(), r.1.clone()))
-                .copied()
-                .unwrap_or("unread")
-        };
+        let outcome = |r: &(String, String, String)| outcome_of(outcomes, r);
         // The cause is the worst outcome among the records: a review or a
         // rejection leaves a record unlinked; otherwise one made a new child.
         let seen: Vec<&str> = records.iter().map(outcome).collect();
@@ -223,4 +227,56 @@ fn split_causes(
             .join(", "),
         examples,
     }
+}
+
+/// What became of one record: (source, record id, predicted child).
+fn outcome_of(
+    outcomes: &HashMap<(String, String), &'static str>,
+    record: &(String, String, String),
+) -> &'static str {
+    outcomes
+        .get(&(record.0.clone(), record.1.clone()))
+        .copied()
+        .unwrap_or("unread")
+}
+
+/// Up to `show` children holding two or more true ones, each true child
+/// with its records, for a person to look up in the feeds and the
+/// population table.
+fn merge_examples(
+    true_children_of: &HashMap<String, std::collections::HashSet<String>>,
+    records_of: &HashMap<String, Vec<(String, String, String)>>,
+    outcomes: &HashMap<(String, String), &'static str>,
+    show: usize,
+) -> Vec<String> {
+    let mut merged: Vec<(&String, Vec<&String>)> = true_children_of
+        .iter()
+        .filter(|(_, t)| t.len() > 1)
+        .map(|(child, t)| {
+            let mut keys: Vec<&String> = t.iter().collect();
+            keys.sort();
+            (child, keys)
+        })
+        .collect();
+    merged.sort();
+    merged
+        .into_iter()
+        .take(show)
+        .map(|(child, keys)| {
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|key| {
+                    let records: Vec<String> = records_of
+                        .get(*key)
+                        .into_iter()
+                        .flatten()
+                        .filter(|r| r.2 == *child)
+                        .map(|r| format!("{}/{} {}", r.0, r.1, outcome_of(outcomes, r)))
+                        .collect();
+                    format!("{key} ({})", records.join(", "))
+                })
+                .collect();
+            format!("{child}: {}", parts.join("; "))
+        })
+        .collect()
 }
