@@ -3,7 +3,7 @@
 //! that a later record of the batch sees them; and everything to write,
 //! handed to the store in one transaction at the end.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
 use contactpoint_linkage::{
@@ -179,6 +179,13 @@ pub(crate) struct Batch {
     /// The batch's records by source and household (surname, date of
     /// birth, postcode), with each one's record id and folded forename.
     households: HashMap<Household, Vec<(SourceRecordRef, String)>>,
+    /// Whether a link left unsure is held back to the feed's end (see
+    /// `Importer::place`): only while a feed is read the first time.
+    pub holds_back: bool,
+    /// The batch's source records so held back: a later record of one is
+    /// held back too, so that the records of one source record keep their
+    /// order.
+    held_back: HashSet<SourceRecordRef>,
 }
 
 /// A source, and a household as a record describes it.
@@ -603,6 +610,15 @@ impl Batch {
                 .iter()
                 .any(|(other, name)| *other != record.source_record && *name != given)
         })
+    }
+
+    /// Holds a record back to the feed's end.
+    pub fn hold_back(&mut self, record: &SourceRecordRef) {
+        self.held_back.insert(record.clone());
+    }
+
+    pub fn is_held_back(&self, record: &SourceRecordRef) -> bool {
+        self.held_back.contains(record)
     }
 
     /// Whether a review waiting for a decision names the child. A child

@@ -149,18 +149,20 @@ impl<'a, S: Store> Importer<'a, S> {
             let (writes, _) = batch.into_writes(received_now());
             self.store.apply_import(&writes).await?;
         }
-        Ok(outcomes)
+        // A batch read here holds nothing back: every record has its outcome.
+        Ok(outcomes.into_iter().flatten().collect())
     }
 
     /// Decides every record of a batch, in order, applying each to what
-    /// the batch holds.
+    /// the batch holds: each one's outcome, or `None` for one held back to
+    /// the feed's end.
     pub(crate) async fn place_all(
         &self,
         mut batch: Batch,
         records: &[FeedRecord],
         prepared: &[Prepared],
         at: OffsetDateTime,
-    ) -> Result<(Vec<Outcome>, Batch), ImportError> {
+    ) -> Result<(Vec<Option<Outcome>>, Batch), ImportError> {
         batch.note_households(records);
         let mut outcomes = Vec::with_capacity(records.len());
         for (record, p) in records.iter().zip(prepared) {
@@ -169,15 +171,27 @@ impl<'a, S: Store> Importer<'a, S> {
         Ok((outcomes, batch))
     }
 
-    /// Decides one record of a batch and applies it to what the batch holds.
+    /// Decides one record of a batch and applies it to what the batch
+    /// holds; or, when the batch holds back links left unsure, holds it
+    /// back (`None`).
+    ///
+    /// A link is unsure when no NHS number or UPN confirms it and the
+    /// forename is not the child's own: a typo, a nickname, or a twin's
+    /// like-sounding name, as in the school's Amelie for health's Amelia,
+    /// her sister's record not yet read. Held back to the feed's end, such
+    /// a record finds the twin's own record linked by then, from the same
+    /// source, and goes to review rather than merge two children.
     async fn place(
         &self,
         batch: &mut Batch,
         record: &FeedRecord,
         p: &Prepared,
         at: OffsetDateTime,
-    ) -> Result<Outcome, ImportError> {
+    ) -> Result<Option<Outcome>, ImportError> {
         let source_record = &record.source_record;
+        if batch.is_held_back(source_record) {
+            return Ok(None);
+        }
         if let Some(child) = batch.linked(source_record, &p.state) {
             // The same record as last time: nothing to apply, whatever
             // other sources have said since.
@@ -189,17 +203,17 @@ impl<'a, S: Store> Importer<'a, S> {
                         None => batch.child(self.store, child).await?.contactpoint_id,
                     },
                 };
-                return Ok(Outcome::Unchanged(id));
+                return Ok(Some(Outcome::Unchanged(id)));
             }
             let outcome = self.update(batch, child, record, at, None).await?;
             batch.remember(source_record, &p.digest);
-            return Ok(outcome);
+            return Ok(Some(outcome));
         }
         if record.action != Action::Upsert {
-            return Ok(Outcome::Rejected(Rejection::field(
+            return Ok(Some(Outcome::Rejected(Rejection::field(
                 "action",
                 "a delete or a death for a record never received",
-            )));
+            ))));
         }
         // A record already waiting for a person's decision stays there: it
         // is not decided again on every import.
@@ -209,7 +223,7 @@ impl<'a, S: Store> Importer<'a, S> {
         if let Some((review, candidate)) = waiting
             && review.record == p.json
         {
-            return Ok(Outcome::Unchanged(*candidate));
+            return Ok(Some(Outcome::Unchanged(*candidate)));
         }
         let already_waiting = waiting.is_some();
         let frequencies = p.frequencies.as_ref().map(|f| batch.frequencies(f));
@@ -225,16 +239,20 @@ impl<'a, S: Store> Importer<'a, S> {
         let candidates = batch.candidates(p, |c| link::score(&model, record, &query, c, tf));
         let decision = link::decide_scored(&model, self.thresholds, record, candidates);
         match self.second_from_source(batch, record, decision).await? {
+            Decision::Link { score, .. } if batch.holds_back && link::unsure(&score) => {
+                batch.hold_back(source_record);
+                Ok(None)
+            }
             Decision::Link { child, score } => {
                 let outcome = self.update(batch, child, record, at, Some(score)).await?;
                 batch.remember(source_record, &p.digest);
-                Ok(outcome)
+                Ok(Some(outcome))
             }
             Decision::Review { child, score } => {
                 let id = batch.child(self.store, child).await?.contactpoint_id;
                 // Already waiting for a decision: nothing new.
                 if already_waiting {
-                    return Ok(Outcome::Unchanged(id));
+                    return Ok(Some(Outcome::Unchanged(id)));
                 }
                 let review = Review {
                     id: ReviewId::new(),
@@ -247,10 +265,10 @@ impl<'a, S: Store> Importer<'a, S> {
                     status: ReviewStatus::Pending,
                 };
                 batch.queue_review(review, id);
-                Ok(Outcome::Review(id, score))
+                Ok(Some(Outcome::Review(id, score)))
             }
-            Decision::New => Ok(self.create(batch, record, at, &p.digest)),
-            Decision::TooLittle => Ok(Outcome::Rejected(Rejection::TooLittle)),
+            Decision::New => Ok(Some(self.create(batch, record, at, &p.digest))),
+            Decision::TooLittle => Ok(Some(Outcome::Rejected(Rejection::TooLittle))),
         }
     }
 

@@ -8,6 +8,7 @@ mod csv_feed;
 mod estimation;
 pub mod fhir;
 mod fhir_feed;
+mod held_back;
 mod import;
 mod link;
 pub mod mapping;
@@ -32,4 +33,5 @@ pub use merge::{MergeError, Merged, Side, Unmerged, absorb, merge_children, unme
 pub use read_ahead::{ReadAhead, read_ahead};
 pub use record::{Action, FeedRecord, Rejection};
 pub use report::{REPORT_HEADER, ReportLine, Summary};
+pub use stream::FeedImportError;
 pub use survivorship::{Authority, NoAuthority, apply, new_child};

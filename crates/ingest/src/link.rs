@@ -198,6 +198,12 @@ pub(crate) fn identified(score: &Score) -> bool {
         .any(|f| level(score, f) == Some("same"))
 }
 
+/// A link no NHS number or UPN confirms, over a forename not the child's
+/// own: a typo, a nickname, or a twin's like-sounding name.
+pub(crate) fn unsure(score: &Score) -> bool {
+    !identified(score) && level(score, Field::Forename) != Some("exact")
+}
+
 /// Forename, surname and date of birth all agree exactly.
 pub(crate) fn same_identity(score: &Score) -> bool {
     [Field::Forename, Field::Surname, Field::DateOfBirth]

@@ -5,7 +5,8 @@
 //! outcome depends on when a write lands, and the deciding thread (the one
 //! that limits an import) works while the store writes on the other core.
 //! The store may hold back the search keys of every batch but the last
-//! (found by this process meanwhile) until the feed ends.
+//! (found by this process meanwhile) until the feed ends. Records whose
+//! link is left unsure are held back to a second pass at the feed's end.
 
 use contactpoint_store::{Error, ImportWrites, Store};
 use time::OffsetDateTime;
@@ -13,9 +14,22 @@ use tokio::task::JoinHandle;
 
 use crate::batch::{Batch, Carry, Prepared};
 use crate::csv_feed::RowRejection;
+use crate::held_back::HeldBack;
 use crate::import::{ImportError, Importer, Outcome, received_now};
 use crate::record::FeedRecord;
 use crate::report::{ReportLine, Summary};
+
+/// Why a feed's import stopped: the store failed, or the records held back
+/// to the feed's end could not be kept. Run again, it resumes.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedImportError {
+    #[error(transparent)]
+    Store(#[from] Error),
+    #[error(
+        "cannot keep the records held back to the feed's end in a temporary file ({0}): check the space in the temporary folder (TMPDIR)"
+    )]
+    HeldBack(#[from] std::io::Error),
+}
 
 /// A batch's records, and the feed's rejected rows among them in place.
 #[derive(Default)]
@@ -29,12 +43,41 @@ impl Chunk {
     fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
+
+    /// Takes out the records the batch held back (their outcome `None`):
+    /// the outcomes of the rest, and the records held back, in order.
+    fn take_held_back(
+        &mut self,
+        outcomes: Vec<Option<Outcome>>,
+    ) -> (Vec<Outcome>, Vec<FeedRecord>) {
+        let mut placed = std::mem::take(&mut self.records).into_iter().zip(outcomes);
+        let mut done = Vec::with_capacity(self.lines.len());
+        let mut held = Vec::new();
+        let lines = std::mem::take(&mut self.lines);
+        for line in lines {
+            match line {
+                Some(line) => self.lines.push(Some(line)),
+                None => match placed.next() {
+                    Some((record, Some(outcome))) => {
+                        self.lines.push(None);
+                        self.records.push(record);
+                        done.push(outcome);
+                    }
+                    Some((record, None)) => held.push(record),
+                    None => {}
+                },
+            }
+        }
+        (done, held)
+    }
 }
 
 /// A batch decided, not yet written.
 struct Decided {
     chunk: Chunk,
     outcomes: Vec<Outcome>,
+    /// Its records held back to the feed's end.
+    held: Vec<FeedRecord>,
     writes: ImportWrites,
     carry: Carry,
 }
@@ -48,14 +91,16 @@ struct Writing {
 
 impl<S: Store> Importer<'_, S> {
     /// Imports every record of a feed a batch at a time, handing each
-    /// report line to `each` in the feed's order once its batch is
-    /// written; stops only if the store fails.
+    /// report line to `each` once its batch is written: in the feed's
+    /// order, but for the records whose link was left unsure, held back
+    /// and decided at the end (see `Importer::place`). Stops only if the
+    /// store fails.
     pub async fn import_all(
         &self,
         records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
         at: OffsetDateTime,
         mut each: impl FnMut(ReportLine),
-    ) -> Result<Summary, ImportError> {
+    ) -> Result<Summary, FeedImportError> {
         let mut summary = Summary::default();
         let mut report = |chunk: &Chunk, outcomes: Vec<Outcome>| {
             for line in lines(chunk, outcomes) {
@@ -67,11 +112,31 @@ impl<S: Store> Importer<'_, S> {
             // Keys an interrupted import held back would go unfound.
             self.store.index_held_keys().await?;
         }
+        let mut held = HeldBack::default();
+        self.import_pass(records, at, Some(&mut held), &mut report)
+            .await?;
+        self.import_pass(held.into_records()?, at, None, &mut report)
+            .await?;
+        if !self.dry_run {
+            self.store.index_held_keys().await?;
+        }
+        Ok(summary)
+    }
+
+    /// One pass over records, a batch at a time; with `held`, the links
+    /// left unsure are held back there rather than made.
+    async fn import_pass(
+        &self,
+        records: impl Iterator<Item = Result<FeedRecord, RowRejection>>,
+        at: OffsetDateTime,
+        mut held: Option<&mut HeldBack>,
+        report: &mut impl FnMut(&Chunk, Vec<Outcome>),
+    ) -> Result<(), FeedImportError> {
         let mut records = records.peekable();
         // The batch decided last: written while the next is decided.
         let mut decided: Option<Decided> = None;
         loop {
-            let chunk = self.next_chunk(&mut records);
+            let chunk = self.next_chunk(&mut records, held.as_deref_mut())?;
             if chunk.records.is_empty() {
                 // The feed's end, or only rejected rows: what was decided
                 // is written first, so the report keeps the feed's order.
@@ -81,10 +146,7 @@ impl<S: Store> Importer<'_, S> {
                     report(&chunk, outcomes);
                 }
                 if chunk.is_empty() {
-                    if !self.dry_run {
-                        self.store.index_held_keys().await?;
-                    }
-                    return Ok(summary);
+                    return Ok(());
                 }
                 report(&chunk, Vec::new());
                 continue;
@@ -98,10 +160,14 @@ impl<S: Store> Importer<'_, S> {
             });
             self.settle(&chunk.records, &mut prepared, &mut batch, true)
                 .await?;
+            batch.holds_back = held.is_some();
             if self.dry_run {
                 // Nothing is written, so nothing carries over: each batch
                 // of a preview sees the store as it is.
+                let mut chunk = chunk;
                 let (outcomes, _) = self.place_all(batch, &chunk.records, &prepared, at).await?;
+                let (outcomes, held_back) = chunk.take_held_back(outcomes);
+                hold(held.as_deref_mut(), held_back)?;
                 report(&chunk, outcomes);
                 continue;
             }
@@ -118,13 +184,19 @@ impl<S: Store> Importer<'_, S> {
                 report(&chunk, outcomes);
                 if redone {
                     // Decided on what the batch before would have written:
-                    // decided again on what it did.
-                    let (prepared, batch) = self.read_batch(&next.chunk.records, true).await?;
+                    // decided again on what it did. What it held back stays
+                    // held back.
+                    let (prepared, mut batch) = self.read_batch(&next.chunk.records, true).await?;
+                    batch.holds_back = held.is_some();
+                    let mut held_before = std::mem::take(&mut next.held);
                     next = self
                         .decide_batch(next.chunk, batch, &prepared, at, more_follow)
                         .await?;
+                    held_before.append(&mut next.held);
+                    next.held = held_before;
                 }
             }
+            hold(held.as_deref_mut(), std::mem::take(&mut next.held))?;
             decided = Some(next);
         }
     }
@@ -148,44 +220,61 @@ impl<S: Store> Importer<'_, S> {
         }
     }
 
-    /// The next [`Importer::batch`] rows of the feed.
+    /// The next [`Importer::batch`] rows of the feed; a record of a
+    /// source record held back is held back behind it.
     fn next_chunk(
         &self,
         records: &mut impl Iterator<Item = Result<FeedRecord, RowRejection>>,
-    ) -> Chunk {
+        mut held: Option<&mut HeldBack>,
+    ) -> std::io::Result<Chunk> {
         let mut chunk = Chunk::default();
         for record in records.take(self.batch.max(1)) {
             match record {
-                Ok(record) => {
-                    chunk.lines.push(None);
-                    chunk.records.push(record);
-                }
+                Ok(record) => match held.as_deref_mut() {
+                    Some(held) if held.holds(&record.source_record) => held.hold(&record)?,
+                    _ => {
+                        chunk.lines.push(None);
+                        chunk.records.push(record);
+                    }
+                },
                 Err(rejection) => chunk.lines.push(Some(ReportLine::rejected(rejection))),
             }
         }
-        chunk
+        Ok(chunk)
     }
 
     /// Decides a batch: its outcomes, what it writes, and what it tells
     /// the next.
     async fn decide_batch(
         &self,
-        chunk: Chunk,
+        mut chunk: Chunk,
         batch: Batch,
         prepared: &[Prepared],
         at: OffsetDateTime,
         more_follow: bool,
     ) -> Result<Decided, ImportError> {
         let (outcomes, batch) = self.place_all(batch, &chunk.records, prepared, at).await?;
+        let (outcomes, held) = chunk.take_held_back(outcomes);
         let (mut writes, carry) = batch.into_writes(received_now());
         writes.more_follow = more_follow;
         Ok(Decided {
             chunk,
             outcomes,
+            held,
             writes,
             carry,
         })
     }
+}
+
+/// Holds records back, when a pass holds any.
+fn hold(held: Option<&mut HeldBack>, records: Vec<FeedRecord>) -> std::io::Result<()> {
+    if let Some(held) = held {
+        for record in &records {
+            held.hold(record)?;
+        }
+    }
+    Ok(())
 }
 
 fn start_write<S: Store>(

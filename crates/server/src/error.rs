@@ -15,7 +15,7 @@ pub enum HttpError {
     #[error("the service is unavailable")]
     Unavailable(#[source] contactpoint_store::Error),
     #[error("internal error")]
-    Internal(#[source] contactpoint_store::Error),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<contactpoint_store::Error> for HttpError {
@@ -24,7 +24,7 @@ impl From<contactpoint_store::Error> for HttpError {
         match error {
             Error::NotFound => Self::NotFound,
             Error::Unavailable(_) => Self::Unavailable(error),
-            other => Self::Internal(other),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
@@ -41,8 +41,10 @@ impl HttpError {
 
     /// Logs what went wrong inside, once, by the request's span.
     pub fn log(&self) {
-        if let Self::Unavailable(source) | Self::Internal(source) = self {
-            tracing::error!(error = %source, "request failed");
+        match self {
+            Self::Unavailable(source) => tracing::error!(error = %source, "request failed"),
+            Self::Internal(source) => tracing::error!(error = %source, "request failed"),
+            Self::NotFound | Self::Forbidden => {}
         }
     }
 }

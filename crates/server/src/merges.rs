@@ -122,9 +122,9 @@ impl From<MergeError> for Refusal {
             ),
             MergeError::NoSuchMerge => Self::Http(HttpError::NotFound),
             MergeError::Store(error) => Self::Http(error.into()),
-            MergeError::Log(message) => Self::Http(HttpError::Internal(
+            MergeError::Log(message) => Self::Http(HttpError::Internal(Box::new(
                 contactpoint_store::Error::Decode(message),
-            )),
+            ))),
             refused => Self::Conflict(format!("{refused}: nothing was changed")),
         }
     }

@@ -304,10 +304,10 @@ pub async fn review_detail<S: Store>(store: &S, id: ReviewId) -> Result<ReviewDe
     let review = store.review(id).await?;
     let names = source_names(store).await?;
     let undecodable = |what: &str, e: serde_json::Error| {
-        HttpError::Internal(contactpoint_store::Error::Decode(format!(
+        HttpError::Internal(Box::new(contactpoint_store::Error::Decode(format!(
             "review {}: {what}: {e}",
             review.id.as_uuid()
-        )))
+        ))))
     };
     let record: FeedRecord =
         serde_json::from_str(&review.record).map_err(|e| undecodable("record", e))?;

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_second_record_from_one_source_links_only_by_an_agreeing_identifier,
     a_record_like_one_waiting_for_review_waits_too,
     twins_listed_by_one_source_link_only_under_their_own_forenames,
+    a_twin_read_before_her_sister_waits_for_review_however_far_apart,
     a_record_deleted_and_sent_again_for_another_child_in_one_batch_moves_to_it,
 );
 
@@ -495,6 +496,64 @@ async fn twins_listed_by_one_source_link_only_under_their_own_forenames(store: i
         "{:?}",
         outcomes[1]
     );
+}
+
+async fn a_twin_read_before_her_sister_waits_for_review_however_far_apart(store: impl Store) {
+    let mut importer = importer(&store);
+    let Outcome::New(amelia) = importer.import(record("nhs-pds", "P1"), AT).await.unwrap() else {
+        panic!("expected a new child");
+    };
+    // Health does not know Amelie; the school lists her first and her twin
+    // Amelia batches later, one record a batch.
+    importer.batch = 1;
+    let at_school = |id: &str, given: &str| {
+        let mut r = record("school-census", id);
+        r.given_name = Some(Name::parse(given).unwrap());
+        r.nhs_number = None;
+        Ok(r)
+    };
+    let feed = vec![
+        at_school("S2", "Amelie"),
+        at_school("S9", "Amelie"),
+        at_school("S1", "Amelia"),
+    ];
+    let mut lines = Vec::new();
+
+    importer
+        .import_all(feed.into_iter(), AT, |line| lines.push(line))
+        .await
+        .unwrap();
+
+    let outcomes: Vec<_> = lines
+        .iter()
+        .map(|l| (l.source_record_id.as_str(), l.outcome))
+        .collect();
+    // Amelie's records were held back to the end of the feed, by when her
+    // sister's own record was linked: they wait for a person rather than
+    // merge the twins. The second of them waits beside the first.
+    assert_eq!(
+        outcomes,
+        [("S1", "linked"), ("S2", "review"), ("S9", "review")]
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contactpoint_id == amelia.to_string())
+    );
+    assert_eq!(store.pending_reviews(10).await.unwrap().len(), 2);
+
+    // The same feed again changes nothing.
+    let mut again = Vec::new();
+    let feed = vec![
+        at_school("S2", "Amelie"),
+        at_school("S9", "Amelie"),
+        at_school("S1", "Amelia"),
+    ];
+    importer
+        .import_all(feed.into_iter(), AT, |line| again.push(line.outcome))
+        .await
+        .unwrap();
+    assert_eq!(again, ["unchanged"; 3]);
 }
 
 async fn a_record_deleted_and_sent_again_for_another_child_in_one_batch_moves_to_it(

@@ -81,6 +81,16 @@ impl From<contactpoint_store::Error> for ApiError {
     }
 }
 
+impl From<contactpoint_ingest::FeedImportError> for ApiError {
+    fn from(error: contactpoint_ingest::FeedImportError) -> Self {
+        use contactpoint_ingest::FeedImportError;
+        match error {
+            FeedImportError::Store(error) => error.into(),
+            FeedImportError::HeldBack(_) => Self::Http(HttpError::Internal(Box::new(error))),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, errors) = match &self {
