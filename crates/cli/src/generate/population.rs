@@ -395,6 +395,14 @@ impl Population {
         for _ in 0..40 {
             let distinct = name != *twin;
             if distinct && (!alike || name.as_str().chars().next() == initial) {
+                return name;
+            }
+            name = table.pick(&mut self.rng).clone();
+        }
+        // No other name of that initial came up: any other name will do,
+        // for parents do not give twins one name.
+        for _ in 0..1_000 {
+            if name != *twin {
                 break;
             }
             name = table.pick(&mut self.rng).clone();

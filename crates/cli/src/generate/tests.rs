@@ -220,3 +220,29 @@ fn progress_is_reported_up_to_the_total() {
     .unwrap();
     assert_eq!(seen, vec![5_000, 10_000, 12_000]);
 }
+
+#[test]
+fn twins_never_share_a_given_name() {
+    use super::reference::Sex;
+    let mut population = Population::new(options(10, 7)).unwrap();
+    // The name whose initial is rarest: the one most often left without a
+    // co-twin's name of the same initial.
+    let drawn: Vec<_> = (0..3_000)
+        .map(|_| population.given_name(Sex::Female, 2015, None))
+        .collect();
+    let mut initials: HashMap<char, usize> = HashMap::new();
+    for name in &drawn {
+        *initials
+            .entry(name.as_str().chars().next().unwrap())
+            .or_default() += 1;
+    }
+    let twin = drawn
+        .iter()
+        .min_by_key(|n| initials[&n.as_str().chars().next().unwrap()])
+        .unwrap()
+        .clone();
+
+    for _ in 0..5_000 {
+        assert_ne!(population.given_name(Sex::Female, 2015, Some(&twin)), twin);
+    }
+}
