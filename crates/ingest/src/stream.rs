@@ -228,7 +228,12 @@ impl<S: Store> Importer<'_, S> {
         mut held: Option<&mut HeldBack>,
     ) -> std::io::Result<Chunk> {
         let mut chunk = Chunk::default();
-        for record in records.take(self.batch.max(1)) {
+        // Records held back behind others do not count: a chunk comes
+        // back empty only at the feed's end.
+        while chunk.lines.len() < self.batch.max(1) {
+            let Some(record) = records.next() else {
+                break;
+            };
             match record {
                 Ok(record) => match held.as_deref_mut() {
                     Some(held) if held.holds(&record.source_record) => held.hold(&record)?,
