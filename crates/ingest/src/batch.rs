@@ -16,7 +16,7 @@ use contactpoint_store::{
 
 use time::OffsetDateTime;
 
-use crate::import::{ImportError, Importer};
+use crate::import::{ImportError, Importer, distinct_by_identifier};
 use crate::link::{self, LinkCandidate};
 use crate::record::{Action, FeedRecord};
 
@@ -176,6 +176,9 @@ pub(crate) struct Batch {
     /// Children a review waiting for a decision names (read, or queued by
     /// the batch).
     awaiting_review: BTreeSet<ChildId>,
+    /// Those of them a waiting review says another child resembles, one
+    /// that an NHS number or UPN tells apart: a twin, most likely.
+    look_alike: BTreeSet<ChildId>,
     /// The batch's records by source and household (surname, date of
     /// birth, postcode), with each one's record id and folded forename.
     households: HashMap<Household, Vec<(SourceRecordRef, String)>>,
@@ -401,9 +404,9 @@ impl<S: Store> Importer<'_, S> {
         for stored in self.store.children(&unread).await? {
             batch.read(stored);
         }
-        batch
-            .awaiting_review
-            .extend(self.store.awaiting_review(&wanted).await?);
+        for review in self.store.awaiting_review(&wanted).await? {
+            batch.note_waiting(&review);
+        }
         Ok(())
     }
 }
@@ -455,8 +458,9 @@ impl Batch {
     /// and those its reviews name.
     pub fn absorb(&mut self, carry: Carry, records: &[FeedRecord], prepared: &mut [Prepared]) {
         self.made_before = carry.made;
-        self.awaiting_review
-            .extend(carry.reviews.values().map(|(r, _)| r.candidate));
+        for (review, _) in carry.reviews.values() {
+            self.note_waiting(review);
+        }
         for stored in carry.children {
             let id = stored.child.id;
             if !self.children.contains_key(&id) {
@@ -580,8 +584,22 @@ impl Batch {
     }
 
     pub fn queue_review(&mut self, review: Review, candidate: ContactPointId) {
-        self.awaiting_review.insert(review.candidate);
+        self.note_waiting(&review);
         self.reviews.push((review, candidate));
+    }
+
+    fn note_waiting(&mut self, review: &Review) {
+        self.awaiting_review.insert(review.candidate);
+        if distinct_by_identifier(&review.evidence) {
+            self.look_alike.insert(review.candidate);
+        }
+    }
+
+    /// Whether a review waiting for a decision holds a record that looks
+    /// like the child but whose NHS number or UPN says it is another: one
+    /// of twins whom a feed has given one name.
+    pub fn has_look_alike(&self, child: ChildId) -> bool {
+        self.look_alike.contains(&child)
     }
 
     /// Remembers which of the batch's records share a source and a

@@ -283,7 +283,10 @@ impl<'a, S: Store> Importer<'a, S> {
     /// and this one are likely one child, and a person decides both; and one
     /// whose source lists, in the same batch, another child of the household
     /// born the same day under another forename: twins, William and Billy,
-    /// one of whom the child may be.
+    /// one of whom the child may be. And, under any forename, one for a
+    /// child that a waiting review's record resembles but for its NHS number
+    /// or UPN: a twin a feed has given the other's name (Finley listed as
+    /// Finn, beside his brother Finn).
     async fn second_from_source(
         &self,
         batch: &mut Batch,
@@ -306,8 +309,11 @@ impl<'a, S: Store> Importer<'a, S> {
                 .iter()
                 .any(|r| r.source == own.source && r.record != own.record);
         let beside_a_waiting_one = !identified && !forename_exact && batch.awaits_review(child);
+        // Even under the child's own forename: which twin it is, only an
+        // identifier can say.
+        let beside_a_look_alike = !identified && batch.has_look_alike(child);
         let twin_listed = !identified && !forename_exact && batch.has_twin_in_source(record);
-        let second = second || beside_a_waiting_one || twin_listed;
+        let second = second || beside_a_waiting_one || beside_a_look_alike || twin_listed;
         Ok(if second {
             Decision::Review { child, score }
         } else {
@@ -502,6 +508,21 @@ fn evidence_json(score: &Score) -> String {
         .map(|e| serde_json::json!({"field": e.field.as_str(), "level": e.level, "weight": e.weight}))
         .collect();
     serde_json::Value::Array(fields).to_string()
+}
+
+/// Whether a review's evidence has an NHS number or UPN differing.
+pub(crate) fn distinct_by_identifier(evidence: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        field: String,
+        level: String,
+    }
+    let identifiers = [Field::NhsNumber.as_str(), Field::Upn.as_str()];
+    serde_json::from_str::<Vec<Line>>(evidence).is_ok_and(|lines| {
+        lines
+            .iter()
+            .any(|l| l.level == "different" && identifiers.contains(&l.field.as_str()))
+    })
 }
 
 /// Authority as the registered sources declare it.

@@ -391,12 +391,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         status: ReviewStatus,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Those of `children` that a review waiting for a decision (pending or
-    /// deferred) names as the child its record may be.
+    /// The reviews waiting for a decision (pending or deferred) that name
+    /// one of `children` as the child their record may be.
     fn awaiting_review(
         &self,
         children: &[ChildId],
-    ) -> impl Future<Output = Result<Vec<ChildId>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Review>>> + Send;
 
     /// Reviews waiting for a decision (pending or deferred), oldest first,
     /// at most `limit`.

@@ -22,6 +22,7 @@ crate::on_both_backends!(
     a_record_like_one_waiting_for_review_waits_too,
     twins_listed_by_one_source_link_only_under_their_own_forenames,
     a_twin_read_before_her_sister_waits_for_review_however_far_apart,
+    a_child_whose_look_alike_waits_for_review_links_only_by_an_identifier,
     a_record_deleted_and_sent_again_for_another_child_in_one_batch_moves_to_it,
 );
 
@@ -561,6 +562,53 @@ async fn a_twin_read_before_her_sister_waits_for_review_however_far_apart(store:
         .await
         .unwrap();
     assert_eq!(again, ["unchanged"; 3]);
+}
+
+async fn a_child_whose_look_alike_waits_for_review_links_only_by_an_identifier(store: impl Store) {
+    let importer = importer(&store);
+    // Health lists Finley by his nickname, Finn: his twin brother's name.
+    let finn = |source: &str, id: &str, nhs: Option<&str>| {
+        let mut r = record(source, id);
+        r.given_name = Some(Name::parse("Finn").unwrap());
+        r.gender = Some(Gender::Male);
+        r.nhs_number = nhs.map(|n| NhsNumber::parse(n).unwrap());
+        r
+    };
+    let Outcome::New(finley) = importer
+        .import(finn("nhs-pds", "P1", Some("9434765919")), AT)
+        .await
+        .unwrap()
+    else {
+        panic!("expected a new child");
+    };
+    // The real Finn: the same in every field but his NHS number.
+    let brother = importer
+        .import(finn("nhs-pds", "P2", Some("9434765927")), AT)
+        .await
+        .unwrap();
+
+    let at_school = importer
+        .import(finn("school-census", "S1", None), AT)
+        .await
+        .unwrap();
+    let numbered = importer
+        .import(finn("local-authority", "L1", Some("9434765919")), AT)
+        .await
+        .unwrap();
+
+    assert!(
+        matches!(&brother, Outcome::Review(id, _) if *id == finley),
+        "{brother:?}"
+    );
+    // Which of the two the school's Finn is, only an identifier can say.
+    assert!(
+        matches!(&at_school, Outcome::Review(id, _) if *id == finley),
+        "{at_school:?}"
+    );
+    assert!(
+        matches!(&numbered, Outcome::Linked(id, _) if *id == finley),
+        "{numbered:?}"
+    );
 }
 
 async fn a_record_deleted_and_sent_again_for_another_child_in_one_batch_moves_to_it(

@@ -453,19 +453,20 @@ impl Store for Postgres {
     }
 
     #[instrument(skip_all)]
-    async fn awaiting_review(&self, children: &[ChildId]) -> Result<Vec<ChildId>> {
+    async fn awaiting_review(&self, children: &[ChildId]) -> Result<Vec<Review>> {
         if children.is_empty() {
             return Ok(Vec::new());
         }
         let wanted: Vec<Uuid> = children.iter().map(|c| c.as_uuid()).collect();
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT DISTINCT candidate_id FROM reviews WHERE status IN ('pending', 'deferred') \
+        let rows: Vec<ReviewRow> = sqlx::query_as(
+            "SELECT id, source, record_id, record, candidate_id, probability, evidence, \
+             received_at, status FROM reviews WHERE status IN ('pending', 'deferred') \
              AND candidate_id = ANY($1)",
         )
         .bind(&wanted)
         .fetch_all(&self.pool)
         .await?;
-        Ok(ids.into_iter().map(ChildId::from_uuid).collect())
+        rows.into_iter().map(ReviewRow::decode).collect()
     }
 
     async fn pending_reviews(&self, limit: u32) -> Result<Vec<Review>> {

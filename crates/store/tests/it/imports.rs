@@ -374,7 +374,7 @@ async fn the_children_a_waiting_review_names_are_known_until_it_is_decided(store
         .unwrap();
     let after = store.awaiting_review(&[named.id, other.id]).await.unwrap();
 
-    assert_eq!(before, vec![named.id]);
+    assert_eq!(before, vec![waiting]);
     assert!(after.is_empty(), "{after:?}");
     assert!(store.awaiting_review(&[]).await.unwrap().is_empty());
 }
