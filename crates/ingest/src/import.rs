@@ -299,7 +299,7 @@ impl<'a, S: Store> Importer<'a, S> {
         let identified = link::identified(&score);
         let duplicate = link::same_identity(&score);
         let own = &record.source_record;
-        let forename_exact = link::level(&score, Field::Forename) == Some("exact");
+        let unsure = link::unsure(&score);
         let second = !identified
             && !duplicate
             && batch
@@ -308,11 +308,11 @@ impl<'a, S: Store> Importer<'a, S> {
                 .source_records
                 .iter()
                 .any(|r| r.source == own.source && r.record != own.record);
-        let beside_a_waiting_one = !identified && !forename_exact && batch.awaits_review(child);
+        let beside_a_waiting_one = unsure && batch.awaits_review(child);
         // Even under the child's own forename: which twin it is, only an
         // identifier can say.
         let beside_a_look_alike = !identified && batch.has_look_alike(child);
-        let twin_listed = !identified && !forename_exact && batch.has_twin_in_source(record);
+        let twin_listed = unsure && batch.has_twin_in_source(record);
         let second = second || beside_a_waiting_one || beside_a_look_alike || twin_listed;
         Ok(if second {
             Decision::Review { child, score }
