@@ -76,8 +76,6 @@ impl Chunk {
 struct Decided {
     chunk: Chunk,
     outcomes: Vec<Outcome>,
-    /// Its records held back to the feed's end.
-    held: Vec<FeedRecord>,
     writes: ImportWrites,
     carry: Carry,
 }
@@ -160,14 +158,13 @@ impl<S: Store> Importer<'_, S> {
             });
             self.settle(&chunk.records, &mut prepared, &mut batch, true)
                 .await?;
-            batch.holds_back = held.is_some();
             if self.dry_run {
                 // Nothing is written, so nothing carries over: each batch
                 // of a preview sees the store as it is.
                 let mut chunk = chunk;
-                let (outcomes, _) = self.place_all(batch, &chunk.records, &prepared, at).await?;
-                let (outcomes, held_back) = chunk.take_held_back(outcomes);
-                hold(held.as_deref_mut(), held_back)?;
+                let (outcomes, _) = self
+                    .place_chunk(&mut chunk, batch, &prepared, at, held.as_deref_mut())
+                    .await?;
                 report(&chunk, outcomes);
                 continue;
             }
@@ -177,7 +174,14 @@ impl<S: Store> Importer<'_, S> {
             // of one batch (a push, mostly) has nothing to gather them for.
             let more_follow = records.peek().is_some();
             let mut next = self
-                .decide_batch(chunk, batch, &prepared, at, more_follow)
+                .decide_batch(
+                    chunk,
+                    batch,
+                    &prepared,
+                    at,
+                    more_follow,
+                    held.as_deref_mut(),
+                )
                 .await?;
             if let Some(writing) = writing {
                 let (chunk, outcomes, redone) = self.land(writing, at).await?;
@@ -186,17 +190,19 @@ impl<S: Store> Importer<'_, S> {
                     // Decided on what the batch before would have written:
                     // decided again on what it did. What it held back stays
                     // held back.
-                    let (prepared, mut batch) = self.read_batch(&next.chunk.records, true).await?;
-                    batch.holds_back = held.is_some();
-                    let mut held_before = std::mem::take(&mut next.held);
+                    let (prepared, batch) = self.read_batch(&next.chunk.records, true).await?;
                     next = self
-                        .decide_batch(next.chunk, batch, &prepared, at, more_follow)
+                        .decide_batch(
+                            next.chunk,
+                            batch,
+                            &prepared,
+                            at,
+                            more_follow,
+                            held.as_deref_mut(),
+                        )
                         .await?;
-                    held_before.append(&mut next.held);
-                    next.held = held_before;
                 }
             }
-            hold(held.as_deref_mut(), std::mem::take(&mut next.held))?;
             decided = Some(next);
         }
     }
@@ -257,29 +263,42 @@ impl<S: Store> Importer<'_, S> {
         prepared: &[Prepared],
         at: OffsetDateTime,
         more_follow: bool,
-    ) -> Result<Decided, ImportError> {
-        let (outcomes, batch) = self.place_all(batch, &chunk.records, prepared, at).await?;
-        let (outcomes, held) = chunk.take_held_back(outcomes);
+        held: Option<&mut HeldBack>,
+    ) -> Result<Decided, FeedImportError> {
+        let (outcomes, batch) = self
+            .place_chunk(&mut chunk, batch, prepared, at, held)
+            .await?;
         let (mut writes, carry) = batch.into_writes(received_now());
         writes.more_follow = more_follow;
         Ok(Decided {
             chunk,
             outcomes,
-            held,
             writes,
             carry,
         })
     }
-}
 
-/// Holds records back, when a pass holds any.
-fn hold(held: Option<&mut HeldBack>, records: Vec<FeedRecord>) -> std::io::Result<()> {
-    if let Some(held) = held {
-        for record in &records {
-            held.hold(record)?;
+    /// Places a chunk's records; with `held`, the links left unsure are
+    /// taken out of the chunk and held back there. The outcomes of the
+    /// records left.
+    async fn place_chunk(
+        &self,
+        chunk: &mut Chunk,
+        mut batch: Batch,
+        prepared: &[Prepared],
+        at: OffsetDateTime,
+        held: Option<&mut HeldBack>,
+    ) -> Result<(Vec<Outcome>, Batch), FeedImportError> {
+        batch.holds_back = held.is_some();
+        let (outcomes, batch) = self.place_all(batch, &chunk.records, prepared, at).await?;
+        let (outcomes, held_back) = chunk.take_held_back(outcomes);
+        if let Some(held) = held {
+            for record in &held_back {
+                held.hold(record)?;
+            }
         }
+        Ok((outcomes, batch))
     }
-    Ok(())
 }
 
 fn start_write<S: Store>(
