@@ -240,14 +240,15 @@ pub(crate) fn record_keys(record: &FeedRecord) -> Vec<i64> {
 
 impl<S: Store> Importer<'_, S> {
     /// Reads what the store knows of a batch's records and settles what
-    /// they are decided on: [`Importer::prepare`], then
-    /// [`Importer::settle`].
+    /// they are decided on: [`Importer::name_counts`],
+    /// [`Importer::prepare`], then [`Importer::settle`].
     pub(crate) async fn read_batch(
         &self,
         records: &[FeedRecord],
         link: bool,
     ) -> Result<(Vec<Prepared>, Batch), ImportError> {
-        let (mut prepared, mut batch) = self.prepare(records, link).await?;
+        let names = self.name_counts(records).await?;
+        let (mut prepared, mut batch) = self.prepare(records, names, link).await?;
         self.settle(records, &mut prepared, &mut batch, link)
             .await?;
         Ok((prepared, batch))
@@ -257,17 +258,18 @@ impl<S: Store> Importer<'_, S> {
     /// calls for the whole batch: where each source record stands; with
     /// `link`, the candidates of those that no source record places yet;
     /// and the children the batch will likely change. Nothing read here
-    /// decides alone: it may be read before the batch before is written,
-    /// and [`Batch::absorb`] then brings it up to date.
+    /// decides alone: it is read while the batch before is written, and
+    /// [`Batch::absorb`] then brings it up to date.
     pub(crate) async fn prepare(
         &self,
         records: &[FeedRecord],
+        names: Vec<Option<NameFrequencies>>,
         link: bool,
     ) -> Result<(Vec<Prepared>, Batch), ImportError> {
         let refs: Vec<SourceRecordRef> = records.iter().map(|r| r.source_record.clone()).collect();
         let states = self.store.source_record_states(&refs).await?;
         let mut prepared = Vec::with_capacity(records.len());
-        for (record, state) in records.iter().zip(states) {
+        for ((record, state), frequencies) in records.iter().zip(states).zip(names) {
             let json = serde_json::to_string(record).map_err(|e| Error::Decode(e.to_string()))?;
             let digest = digest(&json);
             prepared.push(Prepared {
@@ -277,7 +279,7 @@ impl<S: Store> Importer<'_, S> {
                 keys: Vec::new(),
                 found: None,
                 scored: Vec::new(),
-                frequencies: None,
+                frequencies,
                 query: None,
             });
         }
@@ -309,6 +311,32 @@ impl<S: Store> Importer<'_, S> {
         Ok((prepared, batch))
     }
 
+    /// Reads how many children bear each record's names (for the upserts
+    /// that name a family), the counts a link is weighed with. Read
+    /// before the batch before is written, so that they count its
+    /// children only through its carry, whenever its write lands.
+    pub(crate) async fn name_counts(
+        &self,
+        records: &[FeedRecord],
+    ) -> Result<Vec<Option<NameFrequencies>>, ImportError> {
+        let named: Vec<(usize, (&str, Option<&str>))> = records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.action == Action::Upsert)
+            .filter_map(|(i, r)| {
+                let family = r.family_name.as_ref()?.as_str();
+                Some((i, (family, r.given_name.as_ref().map(|n| n.as_str()))))
+            })
+            .collect();
+        let names: Vec<(&str, Option<&str>)> = named.iter().map(|(_, n)| *n).collect();
+        let mut counts: Vec<Option<NameFrequencies>> = records.iter().map(|_| None).collect();
+        let read = NameFrequencies::read_for_each(self.store, &names).await?;
+        for ((i, _), frequencies) in named.into_iter().zip(read) {
+            counts[i] = Some(frequencies);
+        }
+        Ok(counts)
+    }
+
     /// Reads the candidates of the records to be linked that have none
     /// read yet: upserts no source record places, unless already waiting
     /// unchanged for a person's decision.
@@ -338,8 +366,7 @@ impl<S: Store> Importer<'_, S> {
 
     /// Settles what a batch's records are decided on, once the store holds
     /// everything written before but the batch absorbed: the candidates
-    /// still missing, the names' counts, each record's best candidates by
-    /// score, the children the batch will likely change, and which of them
+    /// still missing, each record's best candidates by score, the children the batch will likely change, and which of them
     /// a review awaits.
     pub(crate) async fn settle(
         &self,
@@ -350,25 +377,6 @@ impl<S: Store> Importer<'_, S> {
     ) -> Result<(), ImportError> {
         if link {
             self.find_candidates(records, prepared).await?;
-        }
-        let named: Vec<usize> = (0..records.len())
-            .filter(|&i| {
-                prepared[i].found.is_some()
-                    && to_be_linked(&records[i], &prepared[i])
-                    && records[i].family_name.is_some()
-            })
-            .collect();
-        let names: Vec<(&str, Option<&str>)> = named
-            .iter()
-            .filter_map(|&i| {
-                let r = &records[i];
-                let family = r.family_name.as_ref()?;
-                Some((family.as_str(), r.given_name.as_ref().map(|n| n.as_str())))
-            })
-            .collect();
-        let frequencies = NameFrequencies::read_for_each(self.store, &names).await?;
-        for (i, f) in named.into_iter().zip(frequencies) {
-            prepared[i].frequencies = Some(f);
         }
         let mut wanted: BTreeSet<ChildId> = BTreeSet::new();
         for (record, p) in records.iter().zip(prepared.iter_mut()) {

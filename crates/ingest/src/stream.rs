@@ -1,9 +1,9 @@
 //! A whole feed through the pipeline, a batch at a time. Each batch is
-//! read from the store before the one decided before it is written, and
-//! decided while that one is written: the store's reads see every batch
-//! but the last decided, whose carry brings them up to date, so no
-//! outcome depends on when a write lands, and the deciding thread (the one
-//! that limits an import) works while the store writes on the other core.
+//! read from the store and decided while the one decided before it is
+//! written: the store's reads see every batch before that one, and that
+//! one or not, as its write lands; its carry brings them up to date either
+//! way, so no outcome depends on when a write lands, and the deciding
+//! thread reads and decides while the store writes on the other core.
 //! The store may hold back the search keys of every batch but the last
 //! (found by this process meanwhile) until the feed ends. Records whose
 //! link is left unsure are held back to a second pass at the feed's end.
@@ -149,13 +149,23 @@ impl<S: Store> Importer<'_, S> {
                 report(&chunk, Vec::new());
                 continue;
             }
-            // Read while nothing is written: the store holds every batch
-            // but the one decided last, which its carry brings in.
-            let (mut prepared, mut batch) = self.prepare(&chunk.records, true).await?;
-            let before = decided.take().map(|d| {
-                batch.absorb(d.carry, &chunk.records, &mut prepared);
-                (d.chunk, d.outcomes, d.writes)
-            });
+            // The names' counts are read while nothing is written, so that
+            // they leave out the batch decided last, whose carry adds its
+            // children. Its write then runs while this batch is read and
+            // decided: the store may or may not hold it by then, and the
+            // carry brings in what it would hold either way.
+            let names = self.name_counts(&chunk.records).await?;
+            let (writing, carry) = match decided.take() {
+                Some(d) => (
+                    Some(start_write(self.store, d.chunk, d.outcomes, d.writes)),
+                    Some(d.carry),
+                ),
+                None => (None, None),
+            };
+            let (mut prepared, mut batch) = self.prepare(&chunk.records, names, true).await?;
+            if let Some(carry) = carry {
+                batch.absorb(carry, &chunk.records, &mut prepared);
+            }
             self.settle(&chunk.records, &mut prepared, &mut batch, true)
                 .await?;
             if self.dry_run {
@@ -168,8 +178,6 @@ impl<S: Store> Importer<'_, S> {
                 report(&chunk, outcomes);
                 continue;
             }
-            let writing = before
-                .map(|(chunk, outcomes, writes)| start_write(self.store, chunk, outcomes, writes));
             // Only a batch with more after it holds its keys back: a feed
             // of one batch (a push, mostly) has nothing to gather them for.
             let more_follow = records.peek().is_some();
