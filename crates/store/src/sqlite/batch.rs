@@ -9,9 +9,7 @@ use uuid::Uuid;
 
 use super::held::{KeyChanges, NewKeys};
 use super::{ROWS_PER_STATEMENT, Sqlite, their_rows};
-use crate::record::{
-    Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
-};
+use crate::record::{Changes, OpenReviewRow, Rows, SourceStateRow};
 use crate::{
     Candidate, ChildUpdate, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
 };
@@ -31,52 +29,14 @@ fn records_json(records: &[SourceRecordRef]) -> Result<String> {
     Ok(serde_json::to_string(&pairs)?)
 }
 
-pub(super) async fn children(
-    conn: &mut SqliteConnection,
-    ids: &[ChildId],
-) -> Result<Vec<StoredChild>> {
+/// Read inline, as a search is (see `reader`): a batch's children are
+/// thousands of rows.
+pub(super) fn children(sqlite: &Sqlite, ids: &[ChildId]) -> Result<Vec<StoredChild>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let json = ids_json(ids.iter().map(|id| id.as_uuid()))?;
-    let heads: Vec<HeadRow> = sqlx::query_as(
-        "SELECT id, contactpoint_id, version, identity, updated_at, \
-         EXISTS (SELECT 1 FROM merges m WHERE m.survivor_id = children.id \
-                 AND m.undone_at IS NULL) AS survives_merge \
-         FROM children WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
-    )
-    .bind(&json)
-    .fetch_all(&mut *conn)
-    .await?;
-    let carers = sqlx::query_as(
-        "SELECT child_id, detail FROM carers \
-         WHERE child_id IN (SELECT unhex(value) FROM json_each(?1)) ORDER BY child_id, position",
-    )
-    .bind(&json)
-    .fetch_all(&mut *conn)
-    .await?;
-    let involvements = sqlx::query_as(
-        "SELECT child_id, sensitive, detail FROM involvements \
-         WHERE child_id IN (SELECT unhex(value) FROM json_each(?1)) ORDER BY child_id, position",
-    )
-    .bind(&json)
-    .fetch_all(&mut *conn)
-    .await?;
-    let source_records = sqlx::query_as(
-        "SELECT child_id, source, record_id FROM source_records \
-         WHERE child_id IN (SELECT unhex(value) FROM json_each(?1)) \
-         ORDER BY child_id, source, record_id",
-    )
-    .bind(&json)
-    .fetch_all(&mut *conn)
-    .await?;
-    ManyChildren {
-        heads,
-        carers,
-        involvements,
-        source_records,
-    }
-    .assemble(ids)
+    sqlite.readers.children(&json)?.assemble(ids)
 }
 
 pub(super) async fn source_record_states(
@@ -142,44 +102,24 @@ pub(super) async fn candidates_for_each(
         .into_iter()
         .map(|(i, key, child)| (i, key, child.simple().to_string()))
         .collect();
-    // The best `limit` children of each key set, by keys shared, as
-    // `Store::candidates` ranks them for one; with keys held back, those
-    // too, each (key, child) counted once.
-    macro_rules! ranked_by_keys_shared {
-        ($shared:literal) => {
-            concat!(
-                "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), ",
-                $shared,
-                ", ranked AS (SELECT idx, child_id, n, \
-                 ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
-                 FROM shared) \
-                 SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-                 p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
-                 p.upn FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
-                 WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id"
-            )
-        };
-    }
-    let read = match held.is_empty() {
-        true => sqlx::query_as(ranked_by_keys_shared!(
-            "shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
-             JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id)"
-        )),
-        false => sqlx::query_as(ranked_by_keys_shared!(
-            "pairs AS (SELECT q.idx, q.key, k.child_id FROM q \
-             JOIN search_keys k ON k.key = q.key \
-             UNION SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?3)), \
-             shared AS (SELECT idx, child_id, COUNT(*) AS n FROM pairs GROUP BY idx, child_id)"
-        )),
+    // Read inline, as a search is: through sqlx, every row of a batch's
+    // thousands crossed to the worker thread and back.
+    let held = match held.is_empty() {
+        true => None,
+        false => Some(serde_json::to_string(&held)?),
     };
-    let mut read = read
-        .bind(serde_json::to_string(&pairs)?)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
-    if !held.is_empty() {
-        read = read.bind(serde_json::to_string(&held)?);
+    let found = sqlite.readers.candidates_for_each(
+        &serde_json::to_string(&pairs)?,
+        held.as_deref(),
+        i64::try_from(limit).unwrap_or(i64::MAX),
+    )?;
+    let mut out = vec![Vec::new(); key_sets.len()];
+    for (idx, candidate) in found {
+        if let Some(set) = out.get_mut(idx) {
+            set.push(candidate);
+        }
     }
-    let rows: Vec<IndexedCandidateRow> = read.fetch_all(&sqlite.pool).await?;
-    crate::record::candidates_for_each(key_sets.len(), rows)
+    Ok(out)
 }
 
 pub(super) async fn name_counts_for_each(

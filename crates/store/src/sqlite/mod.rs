@@ -341,8 +341,7 @@ impl Store for Sqlite {
 
     #[instrument(skip_all, fields(count = ids.len()))]
     async fn children(&self, ids: &[ChildId]) -> Result<Vec<StoredChild>> {
-        let mut conn = self.pool.acquire().await?;
-        batch::children(&mut conn, ids).await
+        batch::children(self, ids)
     }
 
     #[instrument(skip_all, fields(count = records.len()))]
