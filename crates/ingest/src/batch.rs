@@ -30,6 +30,11 @@ pub(crate) const CANDIDATES: usize = 20;
 /// way, unless more than this many of those children rank among them.
 const SPARE_CANDIDATES: usize = 8;
 const BEST: usize = 3;
+/// How far (in bits of weight) below the review threshold a record's best
+/// candidate may score and still be read with the batch. The weights
+/// placing a record count the children the batch made too, which lowers
+/// them; the margin is for whatever else moves them.
+const UNREAD_MARGIN: f64 = 8.0;
 
 /// A record of the batch as read before any is decided.
 pub(crate) struct Prepared {
@@ -257,7 +262,7 @@ impl<S: Store> Importer<'_, S> {
     /// Reads what the store knows of a batch's records, in a few store
     /// calls for the whole batch: where each source record stands; with
     /// `link`, the candidates of those that no source record places yet;
-    /// and the children the batch will likely change. Nothing read here
+    /// and the children its updates change. Nothing read here
     /// decides alone: it is read while the batch before is written, and
     /// [`Batch::absorb`] then brings it up to date.
     pub(crate) async fn prepare(
@@ -286,21 +291,15 @@ impl<S: Store> Importer<'_, S> {
         if link {
             self.find_candidates(records, &mut prepared).await?;
         }
-        // The children the batch will most likely change: those its
-        // records are linked to already, and each one's likeliest
-        // candidate, the one sharing most keys with it (the store ranks
-        // them so). Scoring every candidate here to pick the best, as well
-        // as once the names' counts are read, was 14 % of the deciding
-        // thread at national scale; a guess that misses is read when the
-        // batch is settled.
+        // The children the batch will change: those its records are
+        // linked to already, if they say something new. The candidates it
+        // may link to are read once scored, in `settle`.
         let mut likely: BTreeSet<ChildId> = BTreeSet::new();
         for p in &prepared {
-            if let Some((child, _)) = p.state.linked {
-                if p.state.digest.as_deref() != Some(p.digest.as_str()) {
-                    likely.insert(child);
-                }
-            } else if let Some(found) = &p.found {
-                likely.extend(found.first().map(|c| c.child));
+            if let Some((child, _)) = p.state.linked
+                && p.state.digest.as_deref() != Some(p.digest.as_str())
+            {
+                likely.insert(child);
             }
         }
         let likely: Vec<ChildId> = likely.into_iter().collect();
@@ -366,8 +365,8 @@ impl<S: Store> Importer<'_, S> {
 
     /// Settles what a batch's records are decided on, once the store holds
     /// everything written before but the batch absorbed: the candidates
-    /// still missing, each record's best candidates by score, the children the batch will likely change, and which of them
-    /// a review awaits.
+    /// still missing, each record's best candidates by score, the children
+    /// the batch will likely link to, and which of them a review awaits.
     pub(crate) async fn settle(
         &self,
         records: &[FeedRecord],
@@ -399,7 +398,15 @@ impl<S: Store> Importer<'_, S> {
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             scored.truncate(BEST);
-            wanted.extend(scored.first().map(|(_, c)| c.child));
+            // A candidate far below the review threshold is neither linked
+            // nor reviewed, and need not be read: should the batch's own
+            // children lift it, `Batch::child` reads it then.
+            wanted.extend(
+                scored
+                    .first()
+                    .filter(|(w, _)| *w >= self.thresholds.review_weight() - UNREAD_MARGIN)
+                    .map(|(_, c)| c.child),
+            );
             p.scored = scored.into_iter().map(|(w, c)| (w, c.clone())).collect();
             p.query = Some(query);
         }

@@ -22,6 +22,13 @@ pub struct Thresholds {
     pub review: f64,
 }
 
+impl Thresholds {
+    /// The review threshold as a weight (bits of odds).
+    pub fn review_weight(&self) -> f64 {
+        (self.review / (1.0 - self.review)).log2()
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
@@ -290,6 +297,19 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+
+    #[test]
+    fn the_review_threshold_as_a_weight_is_its_log_odds() {
+        let at = |review| {
+            Thresholds {
+                link: 0.999,
+                review,
+            }
+            .review_weight()
+        };
+        assert_eq!(at(0.5), 0.0);
+        assert!((at(0.8) - 2.0).abs() < 1e-12);
+    }
 
     fn record(given: &str, family: &str) -> FeedRecord {
         let mut record = FeedRecord::new(SourceRecordRef {
