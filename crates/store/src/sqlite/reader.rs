@@ -12,6 +12,7 @@
 //! candidates and children here took bench linkage at 100,000 children
 //! from 9.1 to 7.5 s of reading. Writes stay on sqlx.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -120,59 +121,42 @@ impl Readers {
         rows.into_iter().map(|row| row?.decode()).collect()
     }
 
-    /// The best `limit` children of each key set, by keys shared, as
-    /// [`Readers::candidates`] ranks them for one: `pairs` is a JSON array
-    /// of (key set's index, key), `held` one of (index, key, child) held
-    /// back from the index, each (key, child) counted once. An import's
-    /// read for a whole batch.
-    pub(super) fn candidates_for_each(
-        &self,
-        pairs: &str,
-        held: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<(usize, Candidate)>> {
-        macro_rules! ranked_by_keys_shared {
-            ($shared:literal) => {
-                concat!(
-                    "WITH q AS (SELECT value ->> 0 AS idx, value ->> 1 AS key FROM json_each(?1)), ",
-                    $shared,
-                    ", ranked AS (SELECT idx, child_id, n, \
-                     ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r \
-                     FROM shared) \
-                     SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-                     p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, \
-                     p.upn FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
-                     WHERE r.r <= ?2 ORDER BY r.idx, r.n DESC, r.child_id"
-                )
-            };
-        }
+    /// The children holding each of `keys` (a JSON array), for an
+    /// import's batch.
+    pub(super) fn key_holders(&self, keys: &str) -> Result<HashMap<i64, Vec<Uuid>>> {
         let rows = self.with(|conn| {
-            let mut statement = conn.prepare_cached(match held {
-                None => ranked_by_keys_shared!(
-                    "shared AS (SELECT q.idx, k.child_id, COUNT(*) AS n FROM q \
-                     JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id)"
-                ),
-                Some(_) => ranked_by_keys_shared!(
-                    "pairs AS (SELECT q.idx, q.key, k.child_id FROM q \
-                     JOIN search_keys k ON k.key = q.key \
-                     UNION SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?3)), \
-                     shared AS (SELECT idx, child_id, COUNT(*) AS n FROM pairs GROUP BY idx, child_id)"
-                ),
+            let mut statement = conn.prepare_cached(
+                "SELECT k.key, k.child_id FROM json_each(?1) q \
+                 JOIN search_keys k ON k.key = q.value",
+            )?;
+            let rows = statement.query_map([keys], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
             })?;
-            let indexed = |row: &Row<'_>| {
-                let idx: i64 = row.get(0)?;
-                Ok((idx, candidate_row(row, 1)?))
-            };
-            let rows = match held {
-                None => statement.query_map((pairs, limit), indexed)?,
-                Some(held) => statement.query_map((pairs, limit, held), indexed)?,
-            };
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        let mut holders: HashMap<i64, Vec<Uuid>> = HashMap::new();
+        for (key, child) in rows {
+            holders.entry(key).or_default().push(uuid(&child)?);
+        }
+        Ok(holders)
+    }
+
+    /// The search profiles of the children `ids` names (a JSON array of
+    /// hex ids), as candidates.
+    pub(super) fn profiles(&self, ids: &str) -> Result<HashMap<Uuid, Candidate>> {
+        let rows = self.with(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT child_id, contactpoint_id, given_name, family_name, date_of_birth, \
+                 gender, district, shielded, profile, nhs_number, upn FROM search_profiles \
+                 WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+            )?;
+            let rows = statement.query_map([ids], |row| candidate_row(row, 0))?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })?;
         rows.into_iter()
-            .map(|(idx, row)| {
-                let idx = usize::try_from(idx).map_err(|e| Error::Decode(e.to_string()))?;
-                Ok((idx, row?.decode()?))
+            .map(|row| {
+                let candidate = row?.decode()?;
+                Ok((candidate.summary.child_id.as_uuid(), candidate))
             })
             .collect()
     }
