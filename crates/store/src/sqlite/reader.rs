@@ -165,6 +165,9 @@ impl Readers {
     /// table, for an import's batch.
     pub(super) fn children(&self, ids: &str) -> Result<ManyChildren> {
         let (heads, carers, involvements, source_records) = self.with(|conn| {
+            // One snapshot for the four tables, whatever a writer commits
+            // meanwhile.
+            let snapshot = conn.unchecked_transaction()?;
             let mut heads = conn.prepare_cached(
                 "SELECT id, contactpoint_id, version, identity, updated_at, \
                  EXISTS (SELECT 1 FROM merges m WHERE m.survivor_id = children.id \
@@ -211,6 +214,7 @@ impl Readers {
                     Ok((row.get::<_, Vec<u8>>(0)?, row.get(1)?, row.get(2)?))
                 })?
                 .collect::<rusqlite::Result<Vec<(Vec<u8>, String, String)>>>()?;
+            snapshot.commit()?;
             Ok((heads, carers, involvements, source_records))
         })?;
         let heads = heads
