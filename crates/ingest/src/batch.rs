@@ -377,6 +377,7 @@ impl<S: Store> Importer<'_, S> {
         if link {
             self.find_candidates(records, prepared).await?;
         }
+        let worth_reading = self.thresholds.review_weight() - UNREAD_MARGIN;
         let mut wanted: BTreeSet<ChildId> = BTreeSet::new();
         for (record, p) in records.iter().zip(prepared.iter_mut()) {
             if let Some((child, _)) = p.state.linked {
@@ -404,7 +405,7 @@ impl<S: Store> Importer<'_, S> {
             wanted.extend(
                 scored
                     .first()
-                    .filter(|(w, _)| *w >= self.thresholds.review_weight() - UNREAD_MARGIN)
+                    .filter(|(w, _)| *w >= worth_reading)
                     .map(|(_, c)| c.child),
             );
             p.scored = scored.into_iter().map(|(w, c)| (w, c.clone())).collect();
