@@ -2,6 +2,8 @@
 //! statement whose values go in as one JSON array, so a batch of a
 //! thousand records is a handful of statements instead of thousands.
 
+use std::collections::HashMap;
+
 use contactpoint_domain::{ChildId, SourceRecordRef};
 use sqlx::{QueryBuilder, SqliteConnection};
 use time::OffsetDateTime;
@@ -103,7 +105,10 @@ pub(super) async fn candidates_for_each(
     // Read inline, as a search is (see `reader`), and ranked here: in SQL,
     // grouping, ranking and joining a batch's rows took twice as long as
     // finding them (a million children: 350 ms a batch).
-    let holders = sqlite.readers.key_holders(&serde_json::to_string(&keys)?)?;
+    let mut holders: HashMap<i64, Vec<Uuid>> = HashMap::new();
+    for (child, key) in sqlite.readers.key_holders(&serde_json::to_string(&keys)?)? {
+        holders.entry(key).or_default().push(child);
+    }
     let mut shared: Vec<Vec<(Uuid, i64)>> = vec![Vec::new(); key_sets.len()];
     for &(i, key) in &pairs {
         if let Some(children) = holders.get(&key) {
@@ -115,7 +120,7 @@ pub(super) async fn candidates_for_each(
     }
     let ranked: Vec<Vec<Uuid>> = shared
         .into_iter()
-        .map(|pairs| ranked_by_keys_shared(pairs, limit))
+        .map(|pairs| ranked_by_keys_shared(pairs, 1, limit))
         .collect();
     let mut wanted: Vec<Uuid> = ranked.iter().flatten().copied().collect();
     wanted.sort_unstable();
@@ -131,11 +136,15 @@ pub(super) async fn candidates_for_each(
         .collect())
 }
 
-/// The best `limit` children of one key set's (child, key) pairs, as
-/// `Store::candidates` ranks them: by keys shared, then by id; each (key,
-/// child) counted once, though both the index and the keys held back
-/// name it.
-fn ranked_by_keys_shared(mut pairs: Vec<(Uuid, i64)>, limit: usize) -> Vec<Uuid> {
+/// The best `limit` children of one key set's (child, key) pairs that
+/// share at least `min_shared` keys, as `Store::candidates` ranks them: by
+/// keys shared, then by id; each (key, child) counted once, though both
+/// the index and the keys held back name it.
+pub(super) fn ranked_by_keys_shared(
+    mut pairs: Vec<(Uuid, i64)>,
+    min_shared: u32,
+    limit: usize,
+) -> Vec<Uuid> {
     pairs.sort_unstable();
     pairs.dedup();
     let mut shared: Vec<(u32, Uuid)> = Vec::new();
@@ -145,6 +154,7 @@ fn ranked_by_keys_shared(mut pairs: Vec<(Uuid, i64)>, limit: usize) -> Vec<Uuid>
             _ => shared.push((1, child)),
         }
     }
+    shared.retain(|&(n, _)| n >= min_shared);
     shared.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     shared.truncate(limit);
     shared.into_iter().map(|(_, child)| child).collect()
@@ -239,7 +249,7 @@ async fn write_digests(
     sqlite: &Sqlite,
     conn: &mut SqliteConnection,
     digests: &[(SourceRecordRef, String)],
-    added: &std::collections::HashMap<(String, String), i64>,
+    added: &HashMap<(String, String), i64>,
 ) -> Result<()> {
     if digests.is_empty() {
         return Ok(());
@@ -279,7 +289,7 @@ pub(super) async fn check_versions(
         return Ok(());
     }
     let json = ids_json(updates.iter().map(|u| u.child.id.as_uuid()))?;
-    let current: std::collections::HashMap<Uuid, i32> = sqlx::query_as::<_, (Uuid, i32)>(
+    let current: HashMap<Uuid, i32> = sqlx::query_as::<_, (Uuid, i32)>(
         "SELECT id, version FROM children WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
     )
     .bind(json)
@@ -444,8 +454,9 @@ mod tests {
         // merged into the index meanwhile); a and b one each.
         let pairs = vec![(b, 7), (c, 7), (a, 8), (c, 9), (c, 9)];
 
-        assert_eq!(ranked_by_keys_shared(pairs.clone(), 10), [c, a, b]);
-        assert_eq!(ranked_by_keys_shared(pairs, 2), [c, a]);
-        assert!(ranked_by_keys_shared(Vec::new(), 2).is_empty());
+        assert_eq!(ranked_by_keys_shared(pairs.clone(), 1, 10), [c, a, b]);
+        assert_eq!(ranked_by_keys_shared(pairs.clone(), 1, 2), [c, a]);
+        assert_eq!(ranked_by_keys_shared(pairs, 2, 10), [c]);
+        assert!(ranked_by_keys_shared(Vec::new(), 1, 2).is_empty());
     }
 }

@@ -389,24 +389,21 @@ impl Store for Sqlite {
         }
         // Read before the index, so a key merged into it meanwhile is in
         // one or the other.
-        let held: Vec<(i64, String)> = self
-            .held
-            .children_of(keys.iter().map(|&key| ((), key)))
-            .into_iter()
-            .map(|((), key, child)| (key, child.simple().to_string()))
-            .collect();
+        let held = self.held.children_of(keys.iter().map(|&key| ((), key)));
         // The keys go in as one JSON array, so the statement's text never
-        // changes and stays prepared in the connection's cache.
-        let keys = serde_json::to_string(keys)?;
-        let held = (!held.is_empty())
-            .then(|| serde_json::to_string(&held))
-            .transpose()?;
-        self.readers.candidates(
-            &keys,
-            held.as_deref(),
-            min_shared,
-            i64::try_from(limit).unwrap_or(i64::MAX),
-        )
+        // changes and stays prepared in the connection's cache. Ranked
+        // here, as an import's are: in SQL, grouping and ordering the
+        // holders in a temporary b-tree cost more than finding them.
+        let mut pairs = self.readers.key_holders(&serde_json::to_string(keys)?)?;
+        pairs.extend(held.into_iter().map(|((), key, child)| (child, key)));
+        let ranked = batch::ranked_by_keys_shared(pairs, min_shared, limit);
+        if ranked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut profiles = self
+            .readers
+            .profiles(&batch::ids_json(ranked.iter().copied())?)?;
+        Ok(ranked.iter().filter_map(|id| profiles.remove(id)).collect())
     }
 
     #[instrument(skip_all)]

@@ -75,70 +75,19 @@ impl Readers {
         Ok(answer)
     }
 
-    /// The best `limit` children sharing at least `min_shared` of the
-    /// keys, counting those of `held` ((key, child) pairs held back from
-    /// the index) too.
-    pub(super) fn candidates(
-        &self,
-        keys: &str,
-        held: Option<&str>,
-        min_shared: u32,
-        limit: i64,
-    ) -> Result<Vec<Candidate>> {
-        let rows = self.with(|conn| {
-            macro_rules! ranked_by_keys_shared {
-                ($keys:literal) => {
-                    concat!(
-                        "SELECT p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-                         p.date_of_birth, p.gender, p.district, p.shielded, p.profile, \
-                         p.nhs_number, p.upn \
-                         FROM (SELECT child_id, COUNT(*) AS shared FROM ",
-                        $keys,
-                        " GROUP BY child_id HAVING COUNT(*) >= ?2 \
-                         ORDER BY shared DESC, child_id LIMIT ?3) k \
-                         JOIN search_profiles p ON p.child_id = k.child_id \
-                         ORDER BY k.shared DESC, k.child_id"
-                    )
-                };
-            }
-            let mut statement = conn.prepare_cached(match held {
-                None => ranked_by_keys_shared!(
-                    "search_keys WHERE key IN (SELECT value FROM json_each(?1))"
-                ),
-                Some(_) => ranked_by_keys_shared!(
-                    "(SELECT key, child_id FROM search_keys \
-                      WHERE key IN (SELECT value FROM json_each(?1)) \
-                      UNION SELECT value ->> 0, unhex(value ->> 1) FROM json_each(?4))"
-                ),
-            })?;
-            let row = |row: &Row<'_>| candidate_row(row, 0);
-            let rows = match held {
-                None => statement.query_map((keys, min_shared, limit), row)?,
-                Some(held) => statement.query_map((keys, min_shared, limit, held), row)?,
-            };
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-        })?;
-        rows.into_iter().map(|row| row?.decode()).collect()
-    }
-
-    /// The children holding each of `keys` (a JSON array), for an
-    /// import's batch.
-    pub(super) fn key_holders(&self, keys: &str) -> Result<HashMap<i64, Vec<Uuid>>> {
-        let rows = self.with(|conn| {
+    /// The (child, key) pairs of the children holding each of `keys` (a
+    /// JSON array), for a search or an import's batch.
+    pub(super) fn key_holders(&self, keys: &str) -> Result<Vec<(Uuid, i64)>> {
+        self.with(|conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT k.key, k.child_id FROM json_each(?1) q \
                  JOIN search_keys k ON k.key = q.value",
             )?;
             let rows = statement.query_map([keys], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+                Ok((Uuid::from_bytes(row.get(1)?), row.get::<_, i64>(0)?))
             })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-        })?;
-        let mut holders: HashMap<i64, Vec<Uuid>> = HashMap::new();
-        for (key, child) in rows {
-            holders.entry(key).or_default().push(uuid(&child)?);
-        }
-        Ok(holders)
+            rows.collect()
+        })
     }
 
     /// The search profiles of the children `ids` names (a JSON array of
