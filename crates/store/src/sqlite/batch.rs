@@ -155,8 +155,14 @@ pub(super) fn ranked_by_keys_shared(
         }
     }
     shared.retain(|&(n, _)| n >= min_shared);
-    shared.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    shared.truncate(limit);
+    let by_rank = |a: &(u32, Uuid), b: &(u32, Uuid)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if limit < shared.len() {
+        // Only the best need ordering: at national scale a common
+        // surname's keys hold thousands of children.
+        shared.select_nth_unstable_by(limit, by_rank);
+        shared.truncate(limit);
+    }
+    shared.sort_unstable_by(by_rank);
     shared.into_iter().map(|(_, child)| child).collect()
 }
 
