@@ -27,6 +27,7 @@ use crate::{
 };
 
 mod batch;
+mod candidates;
 #[cfg(test)]
 mod earlier;
 mod held;
@@ -363,7 +364,7 @@ impl Store for Sqlite {
         key_sets: &[Vec<i64>],
         limit: usize,
     ) -> Result<Vec<Vec<Candidate>>> {
-        batch::candidates_for_each(self, key_sets, limit).await
+        candidates::for_each(self, key_sets, limit)
     }
 
     #[instrument(skip_all, fields(count = names.len()))]
@@ -387,23 +388,7 @@ impl Store for Sqlite {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        // Read before the index, so a key merged into it meanwhile is in
-        // one or the other.
-        let held = self.held.children_of(keys.iter().map(|&key| ((), key)));
-        // The keys go in as one JSON array, so the statement's text never
-        // changes and stays prepared in the connection's cache. Ranked
-        // here, as an import's are: in SQL, grouping and ordering the
-        // holders in a temporary b-tree cost more than finding them.
-        let mut pairs = self.readers.key_holders(&serde_json::to_string(keys)?)?;
-        pairs.extend(held.into_iter().map(|((), key, child)| (child, key)));
-        let ranked = batch::ranked_by_keys_shared(pairs, min_shared, limit);
-        if ranked.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut profiles = self
-            .readers
-            .profiles(&batch::ids_json(ranked.iter().copied())?)?;
-        Ok(ranked.iter().filter_map(|id| profiles.remove(id)).collect())
+        candidates::of_keys(self, keys, min_shared, limit)
     }
 
     #[instrument(skip_all)]
