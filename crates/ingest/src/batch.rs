@@ -4,6 +4,7 @@
 //! handed to the store in one transaction at the end.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use contactpoint_domain::{Child, ChildId, ContactPointId, SourceRecordRef};
 use contactpoint_linkage::{
@@ -44,10 +45,11 @@ pub(crate) struct Prepared {
     pub state: SourceRecordState,
     /// Its blocking keys, when it has to be linked.
     pub keys: Vec<i64>,
-    /// The store's candidates, once read: the children sharing most keys.
-    pub found: Option<Vec<LinkCandidate>>,
+    /// The store's candidates, once read: the children sharing most keys
+    /// (shared with the batch's other records they are candidates of).
+    pub found: Option<Vec<Arc<LinkCandidate>>>,
     /// The best of them, scored, best first.
-    pub scored: Vec<(f64, LinkCandidate)>,
+    pub scored: Vec<(f64, Arc<LinkCandidate>)>,
     pub frequencies: Option<NameFrequencies>,
     /// The record as linkage compares it, once it is to be linked: made
     /// once, for every candidate it is weighed against.
@@ -358,7 +360,7 @@ impl<S: Store> Importer<'_, S> {
         for ((&i, keys), candidates) in to_link.iter().zip(key_sets).zip(found) {
             let p = &mut prepared[i];
             p.keys = keys;
-            p.found = Some(candidates.into_iter().map(LinkCandidate::found).collect());
+            p.found = Some(candidates);
         }
         Ok(())
     }
@@ -391,7 +393,7 @@ impl<S: Store> Importer<'_, S> {
             let model = self.model_for(p);
             // A child the batch knows better is weighed as it knows it.
             // Scored by reference, and only the best copied.
-            let mut scored: Vec<(f64, &LinkCandidate)> = found
+            let mut scored: Vec<(f64, &Arc<LinkCandidate>)> = found
                 .iter()
                 .filter(|c| !batch.supersedes_store(c.child))
                 .take(CANDIDATES)
@@ -408,7 +410,10 @@ impl<S: Store> Importer<'_, S> {
                     .filter(|(w, _)| *w >= worth_reading)
                     .map(|(_, c)| c.child),
             );
-            p.scored = scored.into_iter().map(|(w, c)| (w, c.clone())).collect();
+            p.scored = scored
+                .into_iter()
+                .map(|(w, c)| (w, Arc::clone(c)))
+                .collect();
             p.query = Some(query);
         }
         let wanted: Vec<ChildId> = wanted.into_iter().collect();

@@ -2,11 +2,11 @@
 //! against each candidate the blocking keys found, and the best score,
 //! against two thresholds, says link, review or new.
 
-use contactpoint_domain::{Child, ChildId};
+use contactpoint_domain::ChildId;
 use contactpoint_linkage::{
     BirthDate, Evidence, Field, Model, Names, Profile, Score, TermFrequencies, known_gender,
 };
-use contactpoint_store::{Candidate, child_profile};
+pub use contactpoint_store::LinkCandidate;
 
 use crate::record::FeedRecord;
 
@@ -34,38 +34,6 @@ impl Default for Thresholds {
         Self {
             link: 0.999,
             review: 0.5,
-        }
-    }
-}
-
-/// A child a record may describe, as linkage sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LinkCandidate {
-    pub child: ChildId,
-    pub profile: Profile,
-    pub nhs_number: Option<String>,
-    pub upn: Option<String>,
-}
-
-impl LinkCandidate {
-    /// A child the store found by its keys.
-    pub fn found(candidate: Candidate) -> Self {
-        Self {
-            child: candidate.summary.child_id,
-            profile: candidate.profile,
-            nhs_number: candidate.nhs_number,
-            upn: candidate.upn,
-        }
-    }
-
-    /// A child as it stands in memory (made or changed by the import and
-    /// not yet stored).
-    pub fn of(child: &Child) -> Self {
-        Self {
-            child: child.id,
-            profile: child_profile(child),
-            nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
-            upn: child.upn.as_ref().map(|u| u.value.to_string()),
         }
     }
 }

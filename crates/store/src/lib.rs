@@ -17,6 +17,7 @@ mod url;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use contactpoint_domain::{
     Child, ChildId, ContactPointId, Gender, MergeId, Name, ReviewId, ReviewStatus, Source,
@@ -77,6 +78,31 @@ pub struct Candidate {
     /// For linkage: an identifier agreeing or conflicting weighs heavily.
     pub nhs_number: Option<String>,
     pub upn: Option<String>,
+}
+
+/// A child an import's record may describe, as linkage weighs it: its
+/// profile, and the identifiers whose agreement or conflict weighs
+/// heavily. Less than a [`Candidate`]: an import reads thousands a batch
+/// and shows none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkCandidate {
+    pub child: ChildId,
+    pub profile: Profile,
+    pub nhs_number: Option<String>,
+    pub upn: Option<String>,
+}
+
+impl LinkCandidate {
+    /// A child as it stands in memory (made or changed by an import and
+    /// not yet stored).
+    pub fn of(child: &Child) -> Self {
+        Self {
+            child: child.id,
+            profile: child_profile(child),
+            nhs_number: child.nhs_number.as_ref().map(|n| n.value.digits()),
+            upn: child.upn.as_ref().map(|u| u.value.to_string()),
+        }
+    }
 }
 
 /// How many searchable children bear a surname and a forename, and in all:
@@ -303,12 +329,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn apply_import(&self, writes: &ImportWrites) -> impl Future<Output = Result<()>> + Send;
 
     /// [`Store::candidates`] for many key sets at once (each at least one
-    /// key shared), in the order asked.
+    /// key shared), in the order asked, as linkage weighs them. A child
+    /// found for several key sets is one value shared among them: in a
+    /// batch of records, the namesakes of a common surname are candidates
+    /// of dozens.
     fn candidates_for_each(
         &self,
         key_sets: &[Vec<i64>],
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Vec<Candidate>>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Vec<Arc<LinkCandidate>>>>> + Send;
 
     /// [`Store::name_counts`] for many (surname key, folded forename)
     /// pairs at once, in the order asked.

@@ -3,6 +3,7 @@
 //! records is a handful of round trips.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use contactpoint_domain::{ChildId, SourceRecordRef};
 use sqlx::PgConnection;
@@ -14,7 +15,7 @@ use crate::record::{
     Changes, HeadRow, IndexedCandidateRow, ManyChildren, OpenReviewRow, Rows, SourceStateRow,
 };
 use crate::{
-    Candidate, ChildUpdate, ImportWrites, NameCounts, Result, SourceRecordState, StoredChild,
+    ChildUpdate, ImportWrites, LinkCandidate, NameCounts, Result, SourceRecordState, StoredChild,
 };
 
 pub(super) async fn children(conn: &mut PgConnection, ids: &[ChildId]) -> Result<Vec<StoredChild>> {
@@ -101,7 +102,7 @@ pub(super) async fn candidates_for_each(
     pg: &Postgres,
     key_sets: &[Vec<i64>],
     limit: usize,
-) -> Result<Vec<Vec<Candidate>>> {
+) -> Result<Vec<Vec<Arc<LinkCandidate>>>> {
     let mut idx = Vec::new();
     let mut keys = Vec::new();
     for (i, set) in key_sets.iter().enumerate() {
@@ -119,8 +120,7 @@ pub(super) async fn candidates_for_each(
                     JOIN search_keys k ON k.key = q.key GROUP BY q.idx, k.child_id), \
          ranked AS (SELECT idx, child_id, n, \
                     ROW_NUMBER() OVER (PARTITION BY idx ORDER BY n DESC, child_id) AS r FROM shared) \
-         SELECT r.idx, p.child_id, p.contactpoint_id, p.given_name, p.family_name, \
-         p.date_of_birth, p.gender, p.district, p.shielded, p.profile, p.nhs_number, p.upn \
+         SELECT r.idx, p.child_id, p.profile, p.nhs_number, p.upn \
          FROM ranked r JOIN search_profiles p ON p.child_id = r.child_id \
          WHERE r.r <= $3 ORDER BY r.idx, r.n DESC, r.child_id",
     )

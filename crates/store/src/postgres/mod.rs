@@ -1,6 +1,7 @@
 //! The production backend: PostgreSQL. Bulk writes send each table's rows as
 //! arrays in one statement (`UNNEST`), so a batch is a handful of round trips.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use contactpoint_domain::{
@@ -21,8 +22,8 @@ use crate::source::SourceRow;
 use contactpoint_linkage::Model;
 
 use crate::{
-    Candidate, ChildUpdate, ChildVersion, DatabaseUrl, Error, Merge, MergeUpdate, NameCounts,
-    Result, Review, Store, StoredChild,
+    Candidate, ChildUpdate, ChildVersion, DatabaseUrl, Error, LinkCandidate, Merge, MergeUpdate,
+    NameCounts, Result, Review, Store, StoredChild,
 };
 
 mod batch;
@@ -238,7 +239,7 @@ impl Store for Postgres {
         &self,
         key_sets: &[Vec<i64>],
         limit: usize,
-    ) -> Result<Vec<Vec<Candidate>>> {
+    ) -> Result<Vec<Vec<Arc<LinkCandidate>>>> {
         batch::candidates_for_each(self, key_sets, limit).await
     }
 

@@ -7,13 +7,14 @@ use contactpoint_domain::{
     SourceRecordRef, Sourced, Upn,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use contactpoint_linkage::{BirthDate, Names, Profile, fold, known_gender, surname_key};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-use crate::{Candidate, ChildSummary, Result};
+use crate::{Candidate, ChildSummary, LinkCandidate, Result};
 
 mod changes;
 
@@ -498,6 +499,27 @@ impl CandidateRow {
     }
 }
 
+/// The columns of a `search_profiles` row that linkage weighs.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LinkCandidateRow {
+    pub(crate) child_id: Uuid,
+    pub(crate) profile: String,
+    pub(crate) nhs_number: Option<String>,
+    pub(crate) upn: Option<String>,
+}
+
+impl LinkCandidateRow {
+    pub fn decode(self) -> Result<LinkCandidate> {
+        Ok(LinkCandidate {
+            child: ChildId::from_uuid(self.child_id),
+            profile: Profile::decode(&self.profile)
+                .map_err(|e| crate::Error::Decode(e.to_string()))?,
+            nhs_number: self.nhs_number,
+            upn: self.upn,
+        })
+    }
+}
+
 /// A child's own row as both backends read it back.
 #[derive(sqlx::FromRow)]
 pub(crate) struct HeadRow {
@@ -607,23 +629,34 @@ pub(crate) fn source_states(
     Ok(out)
 }
 
-/// A candidate row with the index of the key set it answers.
+/// A candidate's row with the index of the key set it answers.
 #[derive(sqlx::FromRow)]
 pub(crate) struct IndexedCandidateRow {
     pub idx: i64,
     #[sqlx(flatten)]
-    pub row: CandidateRow,
+    pub row: LinkCandidateRow,
 }
 
 pub(crate) fn candidates_for_each(
     count: usize,
     rows: Vec<IndexedCandidateRow>,
-) -> Result<Vec<Vec<Candidate>>> {
+) -> Result<Vec<Vec<Arc<LinkCandidate>>>> {
     let mut out = vec![Vec::new(); count];
+    let mut decoded: HashMap<Uuid, Arc<LinkCandidate>> = HashMap::new();
     for IndexedCandidateRow { idx, row } in rows {
-        if let Some(set) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) {
-            set.push(row.decode()?);
-        }
+        let Some(set) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) else {
+            continue;
+        };
+        let candidate = match decoded.get(&row.child_id) {
+            Some(candidate) => Arc::clone(candidate),
+            None => {
+                let id = row.child_id;
+                let candidate = Arc::new(row.decode()?);
+                decoded.insert(id, Arc::clone(&candidate));
+                candidate
+            }
+        };
+        set.push(candidate);
     }
     Ok(out)
 }

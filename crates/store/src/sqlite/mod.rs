@@ -22,8 +22,8 @@ use crate::source::SourceRow;
 use contactpoint_linkage::Model;
 
 use crate::{
-    Candidate, ChildUpdate, ChildVersion, DatabaseUrl, Error, Merge, MergeUpdate, NameCounts,
-    Result, Review, Store, StoredChild,
+    Candidate, ChildUpdate, ChildVersion, DatabaseUrl, Error, LinkCandidate, Merge, MergeUpdate,
+    NameCounts, Result, Review, Store, StoredChild,
 };
 
 mod batch;
@@ -363,7 +363,7 @@ impl Store for Sqlite {
         &self,
         key_sets: &[Vec<i64>],
         limit: usize,
-    ) -> Result<Vec<Vec<Candidate>>> {
+    ) -> Result<Vec<Vec<Arc<LinkCandidate>>>> {
         candidates::for_each(self, key_sets, limit)
     }
 

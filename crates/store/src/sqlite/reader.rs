@@ -22,8 +22,8 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::record::{CandidateRow, HeadRow, ManyChildren};
-use crate::{Candidate, Error, NameCounts, Result};
+use crate::record::{CandidateRow, HeadRow, LinkCandidateRow, ManyChildren};
+use crate::{Candidate, Error, LinkCandidate, NameCounts, Result};
 
 /// Idle connections kept for the next search: one per search running at
 /// once is enough, and a server runs as many as it has threads.
@@ -107,6 +107,30 @@ impl Readers {
                 let candidate = row?.decode()?;
                 Ok((candidate.summary.child_id.as_uuid(), candidate))
             })
+            .collect()
+    }
+
+    /// What linkage weighs of the children `ids` names (a JSON array of
+    /// hex ids), for an import's batch.
+    pub(super) fn link_candidates(&self, ids: &str) -> Result<HashMap<Uuid, LinkCandidate>> {
+        let rows = self.with(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT child_id, profile, nhs_number, upn FROM search_profiles \
+                 WHERE child_id IN (SELECT unhex(value) FROM json_each(?1))",
+            )?;
+            let rows = statement.query_map([ids], |row| {
+                let id: [u8; 16] = row.get(0)?;
+                Ok(LinkCandidateRow {
+                    child_id: Uuid::from_bytes(id),
+                    profile: row.get(1)?,
+                    nhs_number: row.get(2)?,
+                    upn: row.get(3)?,
+                })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        rows.into_iter()
+            .map(|row| Ok((row.child_id, row.decode()?)))
             .collect()
     }
 
