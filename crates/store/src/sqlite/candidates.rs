@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Sqlite;
 use super::batch::ids_json;
-use crate::{Candidate, Error, LinkCandidate, Result};
+use crate::{Candidate, LinkCandidate, Result};
 
 /// The best `limit` children sharing at least `min_shared` of a search's
 /// `keys`, with their profiles.
@@ -59,10 +59,10 @@ pub(super) fn for_each(
             .collect();
         let mut found = for_each_alone(sqlite, first, limit)?;
         for other in others {
-            let part = other
-                .join()
-                .map_err(|_| Error::Read("a thread reading candidates panicked".into()))??;
-            found.extend(part);
+            match other.join() {
+                Ok(part) => found.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
         Ok(found)
     })
