@@ -120,7 +120,7 @@ fn for_each_alone(
         .readers
         .link_candidates(&ids_json(wanted)?)?
         .into_iter()
-        .map(|(id, candidate)| (id, Arc::new(candidate)))
+        .map(|candidate| (candidate.child.as_uuid(), Arc::new(candidate)))
         .collect();
     Ok(ranked
         .into_iter()

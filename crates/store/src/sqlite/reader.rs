@@ -112,7 +112,7 @@ impl Readers {
 
     /// What linkage weighs of the children `ids` names (a JSON array of
     /// hex ids), for an import's batch.
-    pub(super) fn link_candidates(&self, ids: &str) -> Result<HashMap<Uuid, LinkCandidate>> {
+    pub(super) fn link_candidates(&self, ids: &str) -> Result<Vec<LinkCandidate>> {
         let rows = self.with(|conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT child_id, profile, nhs_number, upn FROM search_profiles \
@@ -129,9 +129,7 @@ impl Readers {
             })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })?;
-        rows.into_iter()
-            .map(|row| Ok((row.child_id, row.decode()?)))
-            .collect()
+        rows.into_iter().map(LinkCandidateRow::decode).collect()
     }
 
     /// Whole children by id (`ids` a JSON array of hex ids), table by
